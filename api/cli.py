@@ -1,0 +1,236 @@
+"""The ``yiwang`` command: deploy, start, work tasks, run workers and the web service.
+
+Settings come from ``YIWANG_*`` environment variables (see ``engine/config.py``);
+``--db`` overrides the database URL. Every error is printed as one readable
+message (with its BPMN element and line where known) and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from engine import deploy as deploy_mod
+from engine import jobs, queries, runtime
+from engine.actors import Actor
+from engine.config import EngineConfig
+from engine.environment import EngineEnv
+from engine.errors import DeployRejected, EngineError
+
+
+def _env(ctx, **overrides) -> EngineEnv:
+    options = ctx.obj or {}
+    if options.get("db"):
+        overrides["database_url"] = options["db"]
+    overrides.setdefault("jobs", "inline")
+    env = EngineEnv(EngineConfig.from_env(**overrides))
+    env.create_schema()
+    return env
+
+
+def _actor(user: str | None, groups: tuple[str, ...]) -> Actor:
+    if user is None:
+        return Actor.system("cli")
+    return Actor(user=user, groups=frozenset(groups))
+
+
+def _json(value) -> str:
+    def default(o):
+        if isinstance(o, (datetime, date)):
+            return o.isoformat()
+        return str(o)
+
+    return json.dumps(value, ensure_ascii=False, indent=2, default=default)
+
+
+def _data(raw: str | None) -> dict:
+    if not raw:
+        return {}
+    if raw.startswith("@"):
+        raw = Path(raw[1:]).read_text(encoding="utf-8")
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise click.UsageError(f"--data is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
+
+
+class _Cli(click.Group):
+    """Turns engine errors into a message and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DeployRejected as err:
+            click.echo(str(err), err=True)
+            sys.exit(1)
+        except EngineError as err:
+            click.echo(f"error: {err}", err=True)
+            for item in getattr(err, "errors", []) or []:
+                click.echo(f"  {item.get('pointer', '')}: {item.get('message', '')}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Cli)
+@click.option("--db", envvar="YIWANG_DATABASE_URL", help="SQLAlchemy database URL (default: ./yiwang.sqlite3)")
+@click.pass_context
+def main(ctx, db):
+    """yiwang (一网): BPMN engine for one-window government services."""
+    ctx.obj = {"db": db}
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--note", help="version note")
+@click.pass_context
+def deploy(ctx, files, note):
+    """Deploy BPMN/DMN files as one bundle (new content = next version)."""
+    env = _env(ctx)
+    contents = {Path(f).name: Path(f).read_bytes() for f in files}
+    result = deploy_mod.deploy(env.unit_of_work(), contents, deployed_by="cli", note=note)
+    for p in result.processes:
+        state = "deployed" if p.created else "unchanged"
+        click.echo(f"{p.process_id} v{p.version} (definition {p.definition_id}): {state}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def lint(ctx, files):
+    """Print the lint report of BPMN/DMN files without deploying them."""
+    env = _env(ctx)
+    contents = {Path(f).name: Path(f).read_bytes() for f in files}
+    with env.unit_of_work() as uow:
+        _, issues = deploy_mod.check_bundle(uow, contents)
+    for issue in issues:
+        click.echo(str(issue))
+    if any(i.severity == "error" for i in issues):
+        sys.exit(1)
+    click.echo("no errors")
+
+
+@main.command()
+@click.argument("process_id")
+@click.option("--data", help="start data as JSON, or @file.json")
+@click.option("--business-key")
+@click.option("--user", help="acting user (default: the CLI as operator)")
+@click.pass_context
+def start(ctx, process_id, data, business_key, user):
+    """Start an instance of the latest version of PROCESS_ID."""
+    env = _env(ctx)
+    instance_id = runtime.start_instance(
+        env.unit_of_work(), process_id=process_id, data=_data(data),
+        business_key=business_key, actor=_actor(user, ()),
+    )
+    click.echo(instance_id)
+
+
+@main.command()
+@click.option("--group", help="queue of this group (department, window)")
+@click.option("--assignee")
+@click.option("--instance", "instance_id")
+@click.option("--state", default="ready", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def tasks(ctx, group, assignee, instance_id, state, as_json):
+    """List tasks, soonest deadline first."""
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        rows = queries.list_tasks(uow, queries.TaskFilter(
+            state=None if state == "all" else state, group=group, assignee=assignee,
+            instance_id=instance_id, limit=500))
+    if as_json:
+        click.echo(_json(rows))
+        return
+    for t in rows:
+        due = t["due_at"].isoformat(timespec="minutes") if t["due_at"] else "-"
+        who = t["assignee"] or ",".join(t["candidate_groups"]) or "-"
+        item = f" [{t['loop_item']}]" if t["loop_item"] is not None else ""
+        click.echo(f"{t['id']}  {t['element_id']}{item}  {t['name'] or ''}  {who}  due {due}  {t['state']}")
+
+
+@main.command()
+@click.argument("task_id")
+@click.option("--data", help="task data as JSON, or @file.json")
+@click.option("--user", help="acting user (default: the CLI as operator)")
+@click.option("--group", "groups", multiple=True, help="groups of --user")
+@click.pass_context
+def complete(ctx, task_id, data, user, groups):
+    """Complete a task with data."""
+    env = _env(ctx)
+    instance_id = runtime.complete_task(env.unit_of_work(), task_id, _data(data), actor=_actor(user, groups))
+    with env.unit_of_work() as uow:
+        view = queries.get_instance(uow, instance_id, with_data=False)
+    click.echo(f"instance {instance_id}: {view['status']}")
+
+
+@main.command()
+@click.argument("instance_id")
+@click.pass_context
+def show(ctx, instance_id):
+    """Show an instance: state, open tasks, incidents, data and history."""
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        view = queries.get_instance(uow, instance_id)
+        view["history"] = queries.history(uow, instance_id)
+    click.echo(_json(view))
+
+
+@main.command("fire-timers")
+@click.pass_context
+def fire_timers(ctx):
+    """Fire due timers and run pending jobs once (what the scheduler does every few seconds)."""
+    env = _env(ctx)
+    env.dispatcher.run_scheduler_once()
+    click.echo("done")
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="stop when the queue is empty")
+@click.pass_context
+def worker(ctx, burst):
+    """Run an rq worker (and the timer scheduler) for YIWANG_JOBS=rq deployments."""
+    from .worker import run_worker
+
+    env = _env(ctx, jobs="rq")
+    run_worker(env, burst=burst)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx, host, port):
+    """Run the web service on the embedded default (SQLite file, in-process jobs)."""
+    from .app import create_app
+
+    options = {"jobs": "thread"}
+    if (ctx.obj or {}).get("db"):
+        options["database_url"] = ctx.obj["db"]
+    app = create_app({"ENGINE": EngineConfig.from_env(**options)})
+    click.echo(f"yiwang serving on http://{host}:{port}/ (database {app.extensions['yiwang'].config.database_url})")
+    app.run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@click.pass_context
+def incidents(ctx):
+    """List open incidents."""
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        click.echo(_json(queries.list_incidents(uow)))
+
+
+@main.command()
+@click.argument("incident_id", type=int)
+@click.pass_context
+def retry(ctx, incident_id):
+    """Retry an incident now."""
+    env = _env(ctx)
+    jobs.retry_incident(env.unit_of_work(), incident_id, actor=Actor.system("cli"))
+    click.echo("retried")

@@ -1,0 +1,33 @@
+"""``yiwang worker``: an rq worker plus the scheduler tick (timers, stale-job recovery)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(env, *, burst: bool = False) -> None:
+    from rq import Worker
+
+    dispatcher = env.dispatcher
+    queue = dispatcher.queue()
+    stop = threading.Event()
+
+    def scheduler() -> None:
+        while not stop.is_set():
+            try:
+                dispatcher.run_scheduler_once()
+            except Exception:  # noqa: BLE001 - the job table keeps the work; try again next tick
+                log.exception("scheduler tick failed")
+            stop.wait(env.config.poll_interval_s)
+
+    if burst:
+        dispatcher.run_scheduler_once()
+    else:
+        threading.Thread(target=scheduler, name="yiwang-scheduler", daemon=True).start()
+    try:
+        Worker([queue], connection=queue.connection).work(burst=burst)
+    finally:
+        stop.set()

@@ -1,0 +1,195 @@
+"""Per-step cost of persisted steps against plain in-memory SpiffWorkflow, in one run.
+
+Two measurements, each reported as medians and as ratios to the reference taken in
+the same process (machines here are shared and noisy, so absolute times drift):
+
+* history growth: a case that loops back to the same desk; the cost of one step
+  with ~5 completed tasks in its history and with ~500;
+* the one-window approval example (5 user steps incl. a 3-department countersign):
+  whole cases per second.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
+
+from engine import deploy, queries, runtime
+from engine.actors import Actor
+from engine.config import EngineConfig
+from engine.environment import EngineEnv
+from engine.instance_store import load
+
+REPO = Path(__file__).resolve().parent.parent
+LOOP_BPMN = REPO / "bench" / "data" / "loop_approval.bpmn"
+ONE_WINDOW_BPMN = REPO / "examples" / "one_window_approval" / "one_window_approval.bpmn"
+SYSTEM = Actor.system("bench")
+
+
+# -- plain SpiffWorkflow ----------------------------------------------------
+def spiff_workflow(path: Path, process_id: str) -> BpmnWorkflow:
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(path))
+    return BpmnWorkflow(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
+
+
+def spiff_step(wf: BpmnWorkflow, data: dict) -> None:
+    task = wf.get_next_task(state=TaskState.READY, manual=True)
+    task.data.update(data)
+    task.run()
+    wf.do_engine_steps()
+
+
+def completed_count(wf) -> int:
+    return sum(1 for t in wf.get_tasks(state=TaskState.COMPLETED))
+
+
+# -- the engine -------------------------------------------------------------
+def make_env(database_url: str | None) -> tuple[EngineEnv, str | None]:
+    tmp = None
+    if database_url is None:
+        tmp = tempfile.mkdtemp(prefix="yiwang-bench-")
+        database_url = f"sqlite:///{tmp}/bench.sqlite3"
+    env = EngineEnv(EngineConfig(database_url=database_url, jobs="inline"))
+    if not database_url.startswith("sqlite"):
+        from engine.db import Base
+
+        Base.metadata.drop_all(env.db_engine)
+    env.create_schema()
+    return env, tmp
+
+
+def engine_step(env: EngineEnv, task_id: str, data: dict) -> str:
+    runtime.complete_task(env.unit_of_work(), task_id, data, actor=SYSTEM)
+    return task_id
+
+
+def ready_task_id(env: EngineEnv, instance_id: str) -> str:
+    with env.unit_of_work() as uow:
+        tasks = queries.list_tasks(uow, queries.TaskFilter(instance_id=instance_id, limit=1))
+    return tasks[0]["id"]
+
+
+def engine_completed_count(env, instance_id) -> int:
+    with env.unit_of_work() as uow:
+        wf = load(uow, instance_id).workflow
+        count = completed_count(wf)
+    env.instances.discard(instance_id)
+    return count
+
+
+def timed(fn, *args) -> float:
+    started = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - started
+
+
+# -- history growth ----------------------------------------------------------
+def history_growth(env: EngineEnv, rounds: int, samples: int) -> dict:
+    """Median step cost with a short and with a long history, engine vs in-memory."""
+    more = {"finished": False}
+
+    def engine_sample(history_rounds: int) -> tuple[float, int]:
+        instance_id = runtime.start_instance(env.unit_of_work(), process_id="loop_approval", actor=SYSTEM)
+        for _ in range(history_rounds):
+            engine_step(env, ready_task_id(env, instance_id), more)
+        times = []
+        for _ in range(samples):
+            task_id = ready_task_id(env, instance_id)
+            times.append(timed(engine_step, env, task_id, more))
+        return statistics.median(times), engine_completed_count(env, instance_id)
+
+    def spiff_sample(history_rounds: int) -> tuple[float, int]:
+        wf = spiff_workflow(LOOP_BPMN, "loop_approval")
+        wf.do_engine_steps()
+        for _ in range(history_rounds):
+            spiff_step(wf, more)
+        times = [timed(spiff_step, wf, more) for _ in range(samples)]
+        return statistics.median(times), completed_count(wf)
+
+    short_rounds = 2
+    result = {}
+    for name, rounds_before in (("short", short_rounds), ("long", rounds)):
+        spiff_t, spiff_n = spiff_sample(rounds_before)
+        engine_t, engine_n = engine_sample(rounds_before)
+        result[name] = {"engine_ms": engine_t * 1000, "spiff_ms": spiff_t * 1000,
+                        "completed_before": rounds_before * 2 + 1, "completed_after": engine_n}
+    return result
+
+
+# -- whole cases ---------------------------------------------------------------
+ONE_WINDOW_STEPS = [
+    {"acceptance": "accept"},
+    {"opinion": {"approved": True}},
+    {"opinion": {"approved": True}},
+    {"opinion": {"approved": True}},
+    {"decision": "approve"},
+    {"delivery": "window"},
+]
+ONE_WINDOW_START = {"applicant": "zhang3", "departments": ["market", "fire", "environment"]}
+
+
+def one_window_rates(env: EngineEnv, cases: int) -> dict:
+    def spiff_case() -> None:
+        wf = spiff_workflow(ONE_WINDOW_BPMN, "one_window_approval")
+        for t in wf.get_tasks(state=TaskState.READY):
+            t.data.update(ONE_WINDOW_START)
+        wf.do_engine_steps()
+        for data in ONE_WINDOW_STEPS:
+            spiff_step(wf, data)
+        assert wf.completed
+
+    def engine_case() -> None:
+        instance_id = runtime.start_instance(env.unit_of_work(), process_id="one_window_approval",
+                                             data=ONE_WINDOW_START, actor=SYSTEM)
+        for data in ONE_WINDOW_STEPS:
+            engine_step(env, ready_task_id(env, instance_id), data)
+
+    spiff_case()
+    engine_case()  # warm caches on both sides
+    spiff_t = min(timed(lambda: [spiff_case() for _ in range(cases)]) for _ in range(3))
+    engine_t = min(timed(lambda: [engine_case() for _ in range(cases)]) for _ in range(3))
+    return {"spiff_cases_per_s": cases / spiff_t, "engine_cases_per_s": cases / engine_t,
+            "engine_step_ms": engine_t / cases / len(ONE_WINDOW_STEPS) * 1000,
+            "spiff_step_ms": spiff_t / cases / len(ONE_WINDOW_STEPS) * 1000}
+
+
+def run(database_url: str | None, *, quick: bool) -> dict:
+    env, _ = make_env(database_url)
+    try:
+        deploy.deploy(env.unit_of_work(), {LOOP_BPMN.name: LOOP_BPMN.read_bytes()})
+        deploy.deploy(env.unit_of_work(), {ONE_WINDOW_BPMN.name: ONE_WINDOW_BPMN.read_bytes()})
+        growth = history_growth(env, rounds=250, samples=10 if quick else 40)
+        cases = one_window_rates(env, cases=10 if quick else 50)
+    finally:
+        env.close()
+    return {"growth": growth, "cases": cases}
+
+
+def report(label: str, result: dict) -> str:
+    g, c = result["growth"], result["cases"]
+    short, long = g["short"], g["long"]
+    lines = [
+        f"## engine steps on {label}",
+        "",
+        "| measurement | yiwang (persisted) | SpiffWorkflow in memory | ratio |",
+        "|---|---|---|---|",
+        f"| step, {short['completed_before']} completed tasks in history | {short['engine_ms']:.2f} ms "
+        f"| {short['spiff_ms']:.2f} ms | {short['engine_ms'] / short['spiff_ms']:.2f}x |",
+        f"| step, {long['completed_before']} completed tasks in history | {long['engine_ms']:.2f} ms "
+        f"| {long['spiff_ms']:.2f} ms | {long['engine_ms'] / long['spiff_ms']:.2f}x |",
+        f"| growth: long / short history | {long['engine_ms'] / short['engine_ms']:.2f}x "
+        f"| {long['spiff_ms'] / short['spiff_ms']:.2f}x | (goal for yiwang: <= 1.5x) |",
+        f"| one-window case (6 steps incl. 3-dept countersign) | {c['engine_cases_per_s']:.0f} cases/s "
+        f"| {c['spiff_cases_per_s']:.0f} cases/s | {c['spiff_cases_per_s'] / c['engine_cases_per_s']:.2f}x slower |",
+        f"| one-window: per user step | {c['engine_step_ms']:.2f} ms | {c['spiff_step_ms']:.2f} ms "
+        f"| {c['engine_step_ms'] / c['spiff_step_ms']:.2f}x |",
+    ]
+    return "\n".join(lines)

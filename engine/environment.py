@@ -1,0 +1,64 @@
+"""The engine's long-lived parts, built once per process (never at import time).
+
+An :class:`EngineEnv` holds the database session factory, the spec and instance
+caches, the script engine, the connector registry and the job dispatcher. The web
+app, the CLI and workers each build one from an :class:`~engine.config.EngineConfig`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from .config import EngineConfig
+from .connectors import ConnectorRegistry
+from .db import make_db_engine, make_session_factory
+from .instance_cache import InstanceCache
+from .script_engine import make_engine_script_engine
+from .specs import SpecCache, make_registry
+from .state import StateCodec
+from .unit_of_work import UnitOfWork
+
+# form_key, data -> list of {"pointer", "message", ...}; empty when the data is valid.
+FormChecker = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
+
+
+class EngineEnv:
+    def __init__(
+        self,
+        config: EngineConfig | None = None,
+        *,
+        db_engine: Engine | None = None,
+        connectors: ConnectorRegistry | None = None,
+        form_checker: FormChecker | None = None,
+        known_form_keys: Callable[[], set[str]] | None = None,
+    ) -> None:
+        self.config = config or EngineConfig()
+        self.db_engine = db_engine or make_db_engine(self.config.database_url)
+        self.session_factory = make_session_factory(self.db_engine)
+        self.registry = make_registry()
+        self.codec = StateCodec(self.registry)
+        self.specs = SpecCache(self.registry)
+        self.instances = InstanceCache(self.config.instance_cache_size)
+        self.connectors = connectors or ConnectorRegistry.with_builtins()
+        self.script_engine = make_engine_script_engine(self.config, self.connectors)
+        self.form_checker = form_checker
+        self.known_form_keys = known_form_keys
+        from .jobs import make_dispatcher  # jobs imports runtime, which needs this module's types
+
+        self.dispatcher = make_dispatcher(self)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    def create_schema(self) -> None:
+        """Create missing tables (embedded mode and tests; production runs Alembic)."""
+        from . import models  # noqa: F401 - registers the tables
+
+        models.Base.metadata.create_all(self.db_engine)
+
+    def close(self) -> None:
+        self.dispatcher.close()
+        self.db_engine.dispose()

@@ -1,0 +1,71 @@
+"""Keeps ``timer_index`` and ``message_subscription`` in step with waiting events.
+
+Re-synchronised only when the step touched a catching event or the instance's
+correlation values, from SpiffWorkflow's event manager (which lists only tasks
+that are waiting), never from the whole task tree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from uuid import UUID
+
+from sqlalchemy import delete
+
+from .models import MessageSubscription, TimerIndex
+from .task_kinds import is_catching, is_message, is_timer
+
+
+def sync(uow, loaded, delta) -> None:
+    wf = loaded.workflow
+    touched = any(
+        (t := wf.get_task_from_id(UUID(tid))) is not None and is_catching(t.task_spec)
+        for tid in delta.upserts
+    )
+    if not (touched or delta.deletes or loaded.is_new or _correlations_changed(loaded, delta)):
+        return
+    session, instance_id = uow.session, loaded.row.id
+    session.execute(delete(TimerIndex).where(TimerIndex.instance_id == instance_id))
+    session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance_id))
+    if loaded.row.status not in {"running", "suspended"}:
+        return
+    for task in list(wf.event_manager.tasks.values()):
+        spec = task.task_spec
+        if is_timer(spec):
+            due = _timer_due(task)
+            if due is not None:
+                session.add(
+                    TimerIndex(task_id=str(task.id), instance_id=instance_id, element_id=spec.bpmn_id, due_at=due)
+                )
+        elif is_message(spec):
+            session.add(
+                MessageSubscription(
+                    task_id=str(task.id),
+                    instance_id=instance_id,
+                    message_name=spec.event_definition.name,
+                    correlations=task.workflow.correlations or {},
+                    business_key=loaded.row.business_key,
+                )
+            )
+
+
+def _correlations_changed(loaded, delta) -> bool:
+    return any(sub.get("correlations") for sub in delta.meta.get("subprocesses", {}).values()) or bool(
+        delta.meta["workflow"].get("correlations")
+    )
+
+
+def _timer_due(task) -> datetime | None:
+    value = task.task_spec.event_definition.details(task).value
+    if isinstance(value, dict):  # a cycle that has not computed its next firing yet
+        value = value.get("next")
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        due = value
+    else:
+        try:
+            due = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return due if due.tzinfo else due.replace(tzinfo=timezone.utc)

@@ -1,0 +1,264 @@
+"""Tables the engine owns: definitions, instances, their task state, and the indexes over them.
+
+An instance's SpiffWorkflow state is split in two: ``process_instance.state_meta``
+(workflow-level fields, small) and one ``instance_task_state`` row per task, so a
+step rewrites only the tasks it changed (see :mod:`engine.state`). The other tables
+are indexes kept in the same transaction so worklists, timers and message
+correlation never have to deserialize an instance.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(DateTime):
+    """Timezone-aware datetimes on every backend (SQLite drops the zone otherwise)."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def bind_processor(self, dialect):  # noqa: D102 - SQLAlchemy hook
+        parent = super().bind_processor(dialect)
+
+        def process(value):
+            if value is not None and value.tzinfo is not None and dialect.name == "sqlite":
+                value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            return parent(value) if parent else value
+
+        return process
+
+    def result_processor(self, dialect, coltype):  # noqa: D102 - SQLAlchemy hook
+        parent = super().result_processor(dialect, coltype)
+
+        def process(value):
+            value = parent(value) if parent else value
+            if value is not None and value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            return value
+
+        return process
+
+
+class ProcessDefinition(Base):
+    """One immutable, deployed version of an executable BPMN process."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version"),
+        Index("ix_process_definition_hash", "process_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str | None] = mapped_column(String(500))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # {filename: xml text} of every BPMN/DMN file of the bundle, as uploaded.
+    sources: Mapped[dict[str, str]] = mapped_column(JSON)
+    # Serialized SpiffWorkflow specs: {"spec": ..., "subprocess_specs": {...}}.
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Call activities bound to other deployed processes: {called_process_id: "latest" | version}.
+    call_bindings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    start_messages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    form_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lint: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+    deployed_by: Mapped[str | None] = mapped_column(String(255))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ProcessInstance(Base):
+    """A running or finished case of a process definition."""
+
+    __tablename__ = "process_instance"
+    __table_args__ = (
+        Index("ix_process_instance_business_key", "business_key"),
+        Index("ix_process_instance_status", "status", "definition_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_id: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(255))
+    # running | suspended | completed | cancelled | terminated
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    state_meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # {called_process_id: definition id} pinned when the instance started.
+    call_definitions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    started_by: Mapped[str | None] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class InstanceTaskState(Base):
+    """The serialized SpiffWorkflow task, one row per task of an instance."""
+
+    __tablename__ = "instance_task_state"
+
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"), primary_key=True
+    )
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class WorkTask(Base):
+    """Index row for every human task (user/manual): what worklists read."""
+
+    __tablename__ = "work_task"
+    __table_args__ = (
+        Index("ix_work_task_instance", "instance_id", "state"),
+        Index("ix_work_task_assignee", "assignee", "state", "due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    definition_id: Mapped[int] = mapped_column(Integer)
+    process_id: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(255))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20), default="user")  # user | manual
+    # ready | completed | cancelled
+    state: Mapped[str] = mapped_column(String(20))
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    candidate_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    candidate_users: Mapped[list[str]] = mapped_column(JSON, default=list)
+    form_key: Mapped[str | None] = mapped_column(String(255))
+    # Multi-instance children: the item this child handles (e.g. the department).
+    loop_item: Mapped[Any] = mapped_column(JSON)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class WorkTaskCandidate(Base):
+    """(group, task) pairs, with the columns a department queue filters and sorts on."""
+
+    __tablename__ = "work_task_candidate"
+    __table_args__ = (Index("ix_work_task_candidate_queue", "group_name", "state", "due_at"),)
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("work_task.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    process_id: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class TimerIndex(Base):
+    """A waiting timer event: when it is due, so a poller can find it without loading instances."""
+
+    __tablename__ = "timer_index"
+    __table_args__ = (Index("ix_timer_index_due", "due_at"),)
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    element_id: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class MessageSubscription(Base):
+    """A waiting message catch event, with the correlation values its instance holds."""
+
+    __tablename__ = "message_subscription"
+    __table_args__ = (Index("ix_message_subscription_name", "message_name"),)
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    message_name: Mapped[str] = mapped_column(String(255))
+    correlations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    business_key: Mapped[str | None] = mapped_column(String(255))
+
+
+class Incident(Base):
+    """A background step that failed: visible, retryable with backoff."""
+
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_open", "status", "next_retry_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(40))  # service-task | script-task | timer | expression
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | resolved
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    next_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class HistoryEvent(Base):
+    """What happened to an instance, in order: the case history users and auditors read."""
+
+    __tablename__ = "history_event"
+    __table_args__ = (Index("ix_history_event_instance", "instance_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str | None] = mapped_column(String(255))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Job(Base):
+    """Durable outbox of background work; rq (or the in-process runner) executes it.
+
+    A row is written in the same transaction as the change that needs it, so work is
+    never lost when Redis or a worker is down; the reconciler re-enqueues rows whose
+    lease expired.
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (
+        Index("ix_job_due", "status", "run_at"),
+        UniqueConstraint("dedup_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # pending -> enqueued -> done | failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    dedup_key: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -1,0 +1,153 @@
+"""yiwang's BPMN parser: SpiffWorkflow's, extended only through its declared points.
+
+* Every task spec gets ``extensions["yiwang"]``: candidate groups, assignee, form
+  key and time limit read from our own, Camunda's or SpiffWorkflow's attributes
+  (:func:`engine.task_attributes.read_task_extensions`).
+* Service and script tasks are parsed into *deferred* specs (``manual = True``):
+  ``do_engine_steps`` stops in front of them and a background job runs them, so a
+  failing remote system becomes a retryable incident instead of a failed step.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import (
+    BusinessRuleTaskParser,
+    CallActivityParser,
+    ScriptTaskParser,
+    SpiffTaskParser,
+    SubWorkflowParser,
+    UserTaskParser,
+)
+from SpiffWorkflow.spiff.specs.defaults import ScriptTask, ServiceTask
+
+from .task_attributes import read_task_extensions
+
+YIWANG_NS = "urn:yiwang:bpmn:1.0"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+
+
+class DeferredServiceTask(ServiceTask):
+    """A service task that the engine leaves READY for a background job to run."""
+
+    def __init__(self, wf_spec, name, *args, **kwargs):
+        super().__init__(wf_spec, name, *args, **kwargs)
+        self.manual = True
+
+
+class DeferredScriptTask(ScriptTask):
+    """A script task that runs in the sandbox from a background job."""
+
+    def __init__(self, wf_spec, name, *args, **kwargs):
+        super().__init__(wf_spec, name, *args, **kwargs)
+        self.manual = True
+
+
+class _YiwangExtensions:
+    """Adds our normalised attributes next to SpiffWorkflow's own extensions."""
+
+    def parse_extensions(self, node=None):
+        node = self.node if node is None else node
+        extensions = SpiffTaskParser._parse_extensions(node)
+        extensions["yiwang"] = read_task_extensions(node)
+        return extensions
+
+
+class TaskParser(_YiwangExtensions, SpiffTaskParser):
+    pass
+
+
+class HumanTaskParser(_YiwangExtensions, UserTaskParser):
+    pass
+
+
+class SubprocessParser(_YiwangExtensions, SubWorkflowParser):
+    pass
+
+
+class CallParser(_YiwangExtensions, CallActivityParser):
+    pass
+
+
+class RuleTaskParser(_YiwangExtensions, BusinessRuleTaskParser):
+    @staticmethod
+    def get_decision_ref(node):
+        ref = SpiffTaskParser._parse_extensions(node).get("calledDecisionId")
+        return ref or node.get(f"{{{CAMUNDA_NS}}}decisionRef") or node.get(f"{{{YIWANG_NS}}}decisionRef")
+
+
+class ScriptParser(_YiwangExtensions, ScriptTaskParser):
+    pass
+
+
+class ServiceParser(_YiwangExtensions, SpiffTaskParser):
+    """Service tasks name a connector: spiff operator, ``yw:connector`` or ``camunda:topic``."""
+
+    def create_task(self):
+        extensions = self.parse_extensions()
+        operator = extensions.get("serviceTaskOperator")
+        if operator is None:
+            name = (
+                self.node.get(f"{{{YIWANG_NS}}}connector")
+                or self.node.get(f"{{{CAMUNDA_NS}}}topic")
+            )
+            if not name:
+                raise ValidationException(
+                    "service task names no connector (set yw:connector or camunda:topic)",
+                    node=self.node,
+                    file_name=self.filename,
+                )
+            operator = {
+                "name": name,
+                "parameters": _connector_params(self.node),
+                "resultVariable": self.node.get(f"{{{YIWANG_NS}}}resultVariable")
+                or self.node.get(f"{{{CAMUNDA_NS}}}resultVariable"),
+            }
+        return self.spec_class(
+            self.spec,
+            self.bpmn_id,
+            operation_name=operator["name"],
+            operation_params=operator["parameters"],
+            result_variable=operator["resultVariable"],
+            retries=operator.get("retries"),
+            retry_backoff_base=operator.get("retryBackoffBase"),
+            **self.bpmn_attributes,
+        )
+
+
+def _connector_params(node) -> dict:
+    """``<yw:param name="x" value="expr"/>`` children of extensionElements."""
+    params = {}
+    for param in node.iterfind(f"./{{*}}extensionElements/{{{YIWANG_NS}}}param"):
+        params[param.get("name")] = {"value": param.get("value"), "type": param.get("type", "any")}
+    return params
+
+
+class YiwangParser(SpiffBpmnParser):
+    """SpiffBpmnParser with our attribute reading and deferred service/script tasks."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("task"): (TaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("task")][1]),
+        full_tag("userTask"): (HumanTaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
+        full_tag("manualTask"): (TaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("manualTask")][1]),
+        full_tag("subProcess"): (SubprocessParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
+        full_tag("callActivity"): (CallParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("callActivity")][1]),
+        full_tag("businessRuleTask"): (
+            RuleTaskParser,
+            SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")][1],
+        ),
+        full_tag("scriptTask"): (ScriptParser, DeferredScriptTask),
+        full_tag("serviceTask"): (ServiceParser, DeferredServiceTask),
+    }
+
+
+def element_line(root: etree._Element, element_id: str | None) -> int | None:
+    """Source line of the element with this id, for error messages."""
+    if not element_id:
+        return None
+    found = root.xpath("//*[@id=$id]", id=element_id)
+    return found[0].sourceline if found else None

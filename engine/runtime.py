@@ -1,0 +1,313 @@
+"""Use cases that move instances: start, complete, claim, cancel, suspend, resume.
+
+Each takes a fresh :class:`~engine.unit_of_work.UnitOfWork`, ids and plain values,
+and commits once; any error leaves nothing stored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, update
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import assignment, history, instance_store, jobs
+from .actors import Actor
+from .expressions import engine_error_behind
+from .errors import (
+    DefinitionNotFound,
+    EngineError,
+    InvalidData,
+    InvalidState,
+    NotAllowed,
+    TaskNotFound,
+    TaskNotReady,
+)
+from .models import ProcessDefinition, WorkTask, utcnow
+from .task_kinds import is_deferred
+
+MAX_DATA_BYTES = 1024 * 1024
+
+
+class ProcessStepFailed(EngineError):
+    """The process could not continue past an element (condition, decision table, ...)."""
+
+    code = "process-step-failed"
+
+
+# -- starting ---------------------------------------------------------------
+def start_instance(
+    uow,
+    *,
+    process_id: str | None = None,
+    definition_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    business_key: str | None = None,
+    actor: Actor | None = None,
+) -> str:
+    """Start a case of the latest (or the given) definition; returns the instance id."""
+    data = check_data(data or {})
+    actor = actor or Actor.system()
+    with uow:
+        definition = _definition(uow, process_id, definition_id)
+        calls = resolve_call_definitions(uow, definition)
+        loaded = instance_store.create(
+            uow, definition, business_key=business_key, started_by=actor.user, call_definitions=calls
+        )
+        _check_start_form(uow, loaded, data)
+        for task in loaded.workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        run_engine(loaded)
+        delta = instance_store.save(uow, loaded)
+        history.record(uow, loaded.row.id, "instance.started", actor.user, definition=definition.version)
+        schedule_deferred(uow, loaded, delta.upserts)
+        uow.commit()
+        return loaded.row.id
+
+
+def _definition(uow, process_id, definition_id) -> ProcessDefinition:
+    if definition_id is not None:
+        return instance_store.get_definition(uow, definition_id)
+    definition = latest_definition(uow, process_id)
+    if definition is None:
+        raise DefinitionNotFound("no process is deployed with this id", process_id=process_id)
+    return definition
+
+
+def latest_definition(uow, process_id: str) -> ProcessDefinition | None:
+    return uow.session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_id == process_id)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+
+
+def resolve_call_definitions(uow, definition: ProcessDefinition) -> dict[str, int]:
+    """Pin every call activity's target: "latest" now, or the version the BPMN names."""
+    pinned = {}
+    for called, binding in (definition.call_bindings or {}).items():
+        if binding == "latest":
+            target = latest_definition(uow, called)
+        else:
+            target = uow.session.scalars(
+                select(ProcessDefinition).where(
+                    ProcessDefinition.process_id == called, ProcessDefinition.version == int(binding)
+                )
+            ).first()
+        if target is None:
+            raise DefinitionNotFound(
+                "a call activity refers to a process that is not deployed",
+                process_id=called,
+                version=binding,
+            )
+        pinned[called] = target.id
+    return pinned
+
+
+def _check_start_form(uow, loaded, data) -> None:
+    for spec in loaded.workflow.spec.task_specs.values():
+        if isinstance(spec, StartEvent):
+            form_key = assignment.attributes_of(spec).get("formKey")
+            _check_form(uow, form_key, data, element_id=spec.bpmn_id)
+
+
+def _check_form(uow, form_key, data, **where) -> None:
+    checker = uow.env.form_checker
+    if not form_key or checker is None:
+        return
+    errors = checker(form_key, data)
+    if errors:
+        raise InvalidData("the data does not fit the step's form", errors=errors, form_key=form_key, **where)
+
+
+# -- working tasks ----------------------------------------------------------
+def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, actor: Actor) -> str:
+    """Complete a human task with the given data; returns the instance id."""
+    data = check_data(data or {})
+    with uow:
+        work = _work_task(uow, task_id)
+        _require_ready(work)
+        _require_access(work, actor)
+        loaded = instance_store.load(uow, work.instance_id)
+        instance_store.discard_on_failure(uow, work.instance_id)
+        _require_running(loaded.row)
+        task = loaded.workflow.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY:
+            raise TaskNotReady("the task is not waiting to be completed", task_id=task_id)
+        _check_form(uow, work.form_key, data, task_id=task_id, element_id=work.element_id)
+        task.data.update(data)
+        _run_task(task)
+        work.completed_by = actor.user
+        history.record(
+            uow, work.instance_id, "task.completed", actor.user,
+            task_id=task_id, element_id=work.element_id, data=data,
+        )
+        run_engine(loaded)
+        delta = instance_store.save(uow, loaded)
+        schedule_deferred(uow, loaded, delta.upserts)
+        uow.commit()
+        return loaded.row.id
+
+
+def claim_task(uow, task_id: str, *, actor: Actor) -> None:
+    """Take a group task as one's own; fails if someone else holds it."""
+    with uow:
+        work = _work_task(uow, task_id)
+        _require_ready(work)
+        _require_access(work, actor)
+        if work.assignee == actor.user:
+            return
+        claimed = uow.session.execute(
+            update(WorkTask)
+            .where(WorkTask.id == task_id, WorkTask.assignee.is_(None), WorkTask.state == "ready")
+            .values(assignee=actor.user, claimed_at=utcnow())
+        ).rowcount
+        if not claimed:
+            raise NotAllowed("the task is already claimed by someone else", task_id=task_id)
+        history.record(uow, work.instance_id, "task.claimed", actor.user, task_id=task_id,
+                       element_id=work.element_id)
+        uow.commit()
+
+
+def unclaim_task(uow, task_id: str, *, actor: Actor) -> None:
+    """Give a claimed task back to its groups."""
+    with uow:
+        work = _work_task(uow, task_id)
+        _require_ready(work)
+        if work.assignee is None:
+            return
+        if work.assignee != actor.user and not actor.unrestricted:
+            raise NotAllowed("only the holder can give the task back", task_id=task_id)
+        work.assignee, work.claimed_at = None, None
+        history.record(uow, work.instance_id, "task.unclaimed", actor.user, task_id=task_id,
+                       element_id=work.element_id)
+        uow.commit()
+
+
+def _work_task(uow, task_id: str) -> WorkTask:
+    work = uow.session.get(WorkTask, task_id)
+    if work is None:
+        raise TaskNotFound("no task with this id", task_id=task_id)
+    return work
+
+
+def _require_ready(work: WorkTask) -> None:
+    if work.state != "ready":
+        raise TaskNotReady(f"the task is already {work.state}", task_id=work.id, state=work.state)
+
+
+def _require_access(work: WorkTask, actor: Actor) -> None:
+    if not actor.may_work(work.assignee, work.candidate_groups or [], work.candidate_users or []):
+        raise NotAllowed("this task is not yours or your groups'", task_id=work.id, user=actor.user)
+
+
+def _require_running(row) -> None:
+    if row.status != "running":
+        raise InvalidState(f"the instance is {row.status}", instance_id=row.id, status=row.status)
+
+
+# -- instance lifecycle -----------------------------------------------------
+def cancel_instance(uow, instance_id: str, *, actor: Actor, reason: str | None = None) -> None:
+    with uow:
+        loaded = instance_store.load(uow, instance_id)
+        instance_store.discard_on_failure(uow, instance_id)
+        if loaded.row.status in {"completed", "cancelled", "terminated"}:
+            raise InvalidState(f"the instance is already {loaded.row.status}", instance_id=instance_id)
+        loaded.workflow.cancel()
+        history.record(uow, instance_id, "instance.cancelled", actor.user, reason=reason)
+        instance_store.save(uow, loaded, status="cancelled")
+        uow.commit()
+
+
+def suspend_instance(uow, instance_id: str, *, actor: Actor, reason: str | None = None) -> None:
+    _set_status(uow, instance_id, actor, "running", "suspended", "instance.suspended", reason)
+
+
+def resume_instance(uow, instance_id: str, *, actor: Actor) -> None:
+    _set_status(uow, instance_id, actor, "suspended", "running", "instance.resumed", None)
+
+
+def _set_status(uow, instance_id, actor, expected, new, action, reason) -> None:
+    with uow:
+        loaded = instance_store.load(uow, instance_id)
+        if loaded.row.status != expected:
+            raise InvalidState(
+                f"the instance is {loaded.row.status}, not {expected}", instance_id=instance_id
+            )
+        history.record(uow, instance_id, action, actor.user, reason=reason)
+        instance_store.save(uow, loaded, status=new)
+        if new == "running":
+            schedule_deferred(uow, loaded)
+        uow.commit()
+
+
+# -- running the engine -----------------------------------------------------
+def run_engine(loaded) -> None:
+    """Advance past gateways, events and rule tasks; stop at human and deferred work."""
+    try:
+        loaded.workflow.do_engine_steps()
+    except SpiffWorkflowException as err:
+        raise step_failure(err) from err
+
+
+def _run_task(task) -> None:
+    try:
+        task.run()
+    except SpiffWorkflowException as err:
+        raise step_failure(err) from err
+
+
+def step_failure(err: SpiffWorkflowException) -> ProcessStepFailed:
+    task = getattr(err, "task", None)
+    spec = task.task_spec if task is not None else getattr(err, "task_spec", None)
+    cause = engine_error_behind(err)
+    message = cause.message if cause is not None else str(getattr(err, "error_msg", err))
+    return ProcessStepFailed(
+        f"the process cannot continue: {message}",
+        element_id=getattr(spec, "bpmn_id", None),
+        element_name=getattr(spec, "bpmn_name", None),
+        line=getattr(err, "line_number", None) or None,
+    )
+
+
+def schedule_deferred(uow, loaded, task_ids=None) -> None:
+    """Queue a job for every deferred (service/script) task that is ready.
+
+    ``task_ids`` limits the look to the tasks a step changed; None looks at all.
+    """
+    wf = loaded.workflow
+    if loaded.row.status != "running":
+        return
+    if task_ids is None:
+        candidates = wf.get_tasks(state=TaskState.READY, manual=True)
+    else:
+        candidates = [t for t in map(wf.get_task_from_id, map(UUID, task_ids)) if t is not None]
+    for task in candidates:
+        if task.state == TaskState.READY and is_deferred(task.task_spec):
+            jobs.schedule(uow, "run_task", {"instance_id": loaded.row.id, "task_id": str(task.id)},
+                          dedup_key=f"run_task:{task.id}")
+
+
+def check_data(data: Any) -> dict[str, Any]:
+    """Task and start data must be a JSON object of bounded size with identifier keys."""
+    if not isinstance(data, dict):
+        raise InvalidData("data must be a JSON object", errors=[{"pointer": "", "message": "not an object"}])
+    errors = [
+        {"pointer": f"/{key}", "message": "field names must be identifiers not starting with '_'"}
+        for key in data
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_")
+    ]
+    if errors:
+        raise InvalidData("the data has field names the process cannot use", errors=errors)
+    try:
+        size = len(json.dumps(data, ensure_ascii=False))
+    except (TypeError, ValueError) as err:
+        raise InvalidData(f"data is not plain JSON: {err}") from None
+    if size > MAX_DATA_BYTES:
+        raise InvalidData("data is too large", size=size, limit=MAX_DATA_BYTES)
+    return data

@@ -1,0 +1,53 @@
+"""Unit of work: one database transaction; rolls back unless committed.
+
+Use cases receive it, do their reads and writes through ``uow.session`` and call
+``uow.commit()`` once. Callbacks registered with :meth:`UnitOfWork.after_commit`
+run only when the commit succeeded (dispatching jobs, caching the instance);
+those registered with :meth:`UnitOfWork.after_rollback` only when it did not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+
+class UnitOfWork:
+    def __init__(self, env) -> None:
+        self.env = env
+        self.session: Session | None = None
+        self._committed = False
+        self._after_commit: list[Callable[[], None]] = []
+        self._after_rollback: list[Callable[[], None]] = []
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self.env.session_factory()
+        self._committed = False
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            if not self._committed:
+                self.session.rollback()
+                for callback in self._after_rollback:
+                    callback()
+        finally:
+            self.session.close()
+        if self._committed:
+            for callback in self._after_commit:
+                callback()
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except Exception:
+            self.session.rollback()
+            raise
+        self._committed = True
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
+
+    def after_rollback(self, callback: Callable[[], None]) -> None:
+        self._after_rollback.append(callback)

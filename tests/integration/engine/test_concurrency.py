@@ -1,0 +1,68 @@
+"""Two workers stepping the same instance: exactly one wins, the other changes nothing."""
+
+from __future__ import annotations
+
+import threading
+from uuid import UUID
+
+import pytest
+from SpiffWorkflow.util.task import TaskState
+
+from engine import instance_store
+from engine.errors import Conflict, TaskNotReady
+from support.engine_kit import SYSTEM, complete, deploy_files, history, one_ready, ready, snapshot, start
+from conftest import EXAMPLES
+
+BPMN = EXAMPLES / "one_window_approval" / "one_window_approval.bpmn"
+START = {"applicant": "zhang3", "departments": ["market", "fire", "environment"]}
+
+
+def test_a_step_based_on_a_stale_instance_is_refused_and_stores_nothing(make_env):
+    first, second = make_env(), make_env()  # two processes: separate caches, one database
+    deploy_files(first, BPMN)
+    case = start(first, "one_window_approval", START)
+    complete(first, one_ready(first, case, "accept"), {"acceptance": "accept"})
+    market, fire, _ = sorted(ready(first, case, "review"), key=lambda t: t["loop_item"] or "")
+
+    with first.unit_of_work() as slow:
+        stale = instance_store.load(slow, case)  # read before the other worker's step
+        complete(second, fire, {"opinion": {"approved": True}})
+        after_second = snapshot(second, case)
+        task = stale.workflow.get_task_from_id(UUID(market["id"]))
+        task.data.update({"opinion": {"approved": True}})
+        task.run()
+        with pytest.raises(Conflict):
+            instance_store.save(slow, stale)
+    assert snapshot(first, case) == after_second
+    assert market["id"] in {t["id"] for t in ready(first, case, "review")}
+
+
+@pytest.mark.parametrize("workers", [8])
+def test_many_clerks_completing_one_task_at_once_complete_it_exactly_once(make_env, workers):
+    envs = [make_env() for _ in range(workers)]
+    deploy_files(envs[0], BPMN)
+    case = start(envs[0], "one_window_approval", START)
+    accept = one_ready(envs[0], case, "accept")
+    for env in envs:  # every worker has the instance cached, as busy workers would
+        ready(env, case)
+    barrier = threading.Barrier(workers)
+    outcomes = []
+
+    def clerk(env):
+        barrier.wait()
+        try:
+            complete(env, accept, {"acceptance": "accept"}, SYSTEM)
+            outcomes.append("ok")
+        except (Conflict, TaskNotReady) as err:
+            outcomes.append(type(err).__name__)
+
+    threads = [threading.Thread(target=clerk, args=(env,)) for env in envs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert outcomes.count("ok") == 1, outcomes
+    assert len(outcomes) == workers
+    completions = [h for h in history(envs[0], case) if h["action"] == "task.completed"]
+    assert len(completions) == 1
+    assert len(ready(envs[0], case, "review")) == 3

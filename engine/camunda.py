@@ -41,6 +41,7 @@ ACTIVITI_NS = "http://activiti.org/bpmn"
 FLOWABLE_NS = "http://flowable.org/bpmn"
 CAMUNDA_NAMESPACES = (CAMUNDA_NS, ACTIVITI_NS, FLOWABLE_NS)
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+YIWANG_NS = "urn:yiwang:bpmn:1.0"
 
 MI_VARIABLES = frozenset({"nrOfInstances", "nrOfCompletedInstances", "nrOfActiveInstances", "loopCounter"})
 
@@ -96,7 +97,7 @@ _ISO_TIME = re.compile(
     r"|P(?=\d|T\d)[0-9YMWD.,]*(?:T[0-9HMS.,]+)?"
     r"|\d{4}-\d{2}-\d{2}(?:T[0-9:.,]+(?:Z|[+-]\d{2}(?::?\d{2})?)?)?(?:/\S+)?"
 )
-SCRIPT_LANGUAGES = frozenset({"", "python", "text/x-python", "juel"})
+EXPRESSION_LANGUAGES = frozenset({"", "python", "text/x-python", "juel"})
 # Child order of tMultiInstanceLoopCharacteristics in the BPMN schema.
 _MI_CHILD_ORDER = (
     "loopCardinality",
@@ -141,7 +142,7 @@ def normalize(root: etree._Element, filename: str | None = None) -> list[LintIss
 def foreign_expression(element: etree._Element) -> str | None:
     """Why an expression element is in a language we cannot evaluate, or None."""
     language = (element.get("language") or "").strip()
-    if language.lower() not in SCRIPT_LANGUAGES:
+    if language.lower() not in EXPRESSION_LANGUAGES:
         return f"expression language {language!r} cannot run here"
     if camunda_attribute(element, "resource") is not None:
         return "expressions loaded from a resource (camunda:resource) cannot run here"
@@ -269,10 +270,11 @@ def _untranslatable_extensions(root: etree._Element, filename: str | None) -> li
     issues = []
     for element in root.iter(bpmn_tag("serviceTask"), bpmn_tag("sendTask"), bpmn_tag("businessRuleTask")):
         delegate = next((d for d in _DELEGATES if camunda_attribute(element, d) is not None), None)
-        if delegate is None:
+        if delegate is None or element.get(f"{{{YIWANG_NS}}}connector") or camunda_attribute(element, "topic"):
             continue
         if local_name(element) == "serviceTask":
-            message = f"Java delegates (camunda:{delegate}) cannot run here; name a connector with camunda:topic or yw:connector"
+            message = (f"Java delegates (camunda:{delegate}) cannot run here; "
+                       "name a connector with camunda:topic or yw:connector")
             issues.append(_issue("camunda-unsupported", message, element, filename))
         else:
             issues.append(_issue("camunda-ignored", f"camunda:{delegate} is ignored", element, filename, "warning"))

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 
 from . import camunda, lint
+from .spiff_validation import spiff_validation_issues
 from .errors import DeployRejected, LintIssue
 from .models import ProcessDefinition
 from .parser import YIWANG_NS, YiwangParser
@@ -75,7 +76,7 @@ def check_bundle(uow, files: dict[str, bytes]) -> tuple[_ParsedBundle, list[Lint
     if not _errors(issues):
         for filename, root in roots.items():
             if etree.QName(root).namespace == BPMN_MODEL_NS:
-                issues.extend(lint.spiff_validation_issues(root, filename, parser=parser))
+                issues.extend(spiff_validation_issues(root, filename, parser=parser))
     bundle = _ParsedBundle(parser, roots, issues)
     issues.extend(_call_activity_issues(uow, bundle))
     return bundle, issues

@@ -118,20 +118,25 @@ class RqDispatcher:
         if not job_ids:
             return
         lease = utcnow() + timedelta(seconds=self.env.config.job_lease_s)
-        try:
-            queue = self.queue()
-            for job_id in job_ids:
-                with self.env.unit_of_work() as uow:
-                    marked = uow.session.execute(
-                        update(Job).where(Job.id == job_id, Job.status == "pending")
-                        .values(status="enqueued", lease_until=lease)
-                    ).rowcount
-                    uow.commit()
-                if marked:
-                    queue.enqueue("engine.dispatch.rq_run_job", job_id, job_id=f"yiwang-job-{job_id}-{lease.timestamp()}")
-        except Exception as err:  # noqa: BLE001 - Redis unavailable: the reconciler retries later
-            log.warning("could not hand jobs to Redis, they stay queued in the database: %s", err)
-            self._queue = None
+        for job_id in job_ids:
+            if not self._mark(job_id, "pending", "enqueued", lease):
+                continue
+            try:
+                self.queue().enqueue("engine.dispatch.rq_run_job", job_id,
+                                     job_id=f"yiwang-job-{job_id}-{int(lease.timestamp() * 1000)}")
+            except Exception as err:  # noqa: BLE001 - Redis unavailable: the next tick retries
+                log.warning("could not hand jobs to Redis, they stay queued in the database: %s", err)
+                self._mark(job_id, "enqueued", "pending", None)
+                self._queue = None
+                return
+
+    def _mark(self, job_id: int, old: str, new: str, lease) -> bool:
+        with self.env.unit_of_work() as uow:
+            marked = uow.session.execute(
+                update(Job).where(Job.id == job_id, Job.status == old).values(status=new, lease_until=lease)
+            ).rowcount
+            uow.commit()
+        return bool(marked)
 
     def run_scheduler_once(self) -> None:
         self.enqueue(jobs.tick(self.env))

@@ -122,27 +122,26 @@ def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) 
             "the instance was changed by someone else in the meantime; reload and try again",
             instance_id=instance_id,
         ) from None
-    _write_task_rows(uow, instance_id, delta, loaded.before)
+    _write_task_rows(uow, instance_id, delta)
     task_index.sync(uow, loaded, delta)
     event_index.sync(uow, loaded, delta)
-    _remember_after_commit(uow, loaded)
+    _remember_after_commit(uow, loaded, delta.fingerprint)
     return delta
 
 
 def _status_of(wf: BpmnWorkflow, current: str) -> str:
     if current in {"cancelled", "terminated", "suspended"}:
         return current
-    if wf.is_completed():
+    if wf.completed:  # set by SpiffWorkflow when the End task completes; no tree walk
         return "completed" if wf.success else "terminated"
     return "running"
 
 
-def _write_task_rows(uow: UnitOfWork, instance_id: str, delta: StateDelta, before: dict) -> None:
-    existing = {str(tid) for tid in before}
+def _write_task_rows(uow: UnitOfWork, instance_id: str, delta: StateDelta) -> None:
     inserts, updates = [], []
     for task_id, body in delta.upserts.items():
         row = {"instance_id": instance_id, "task_id": task_id, "body": body}
-        (updates if task_id in existing else inserts).append(row)
+        (inserts if task_id in delta.inserts else updates).append(row)
     session = uow.session
     if inserts:
         session.execute(insert(InstanceTaskState), inserts)
@@ -157,15 +156,12 @@ def _write_task_rows(uow: UnitOfWork, instance_id: str, delta: StateDelta, befor
         )
 
 
-def _remember_after_commit(uow: UnitOfWork, loaded: LoadedInstance) -> None:
+def _remember_after_commit(uow: UnitOfWork, loaded: LoadedInstance, after: dict) -> None:
     cache, instance_id = uow.env.instances, loaded.row.id
 
     def keep() -> None:
         if loaded.row.status in {"running", "suspended"}:
-            cache.put(
-                instance_id,
-                CachedInstance(loaded.row.version, loaded.workflow, fingerprint(loaded.workflow)),
-            )
+            cache.put(instance_id, CachedInstance(loaded.row.version, loaded.workflow, after))
 
     uow.after_commit(keep)
     uow.after_rollback(lambda: cache.discard(instance_id))

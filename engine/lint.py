@@ -22,17 +22,17 @@ Codes (E = error, W = warning):
 
 from __future__ import annotations
 
-import warnings
 from collections import defaultdict, deque
 from collections.abc import Iterator
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .camunda import (
+    BPMN_NS,
     EXPRESSION_TAGS,
+    SPIFF_NS,
     TIMER_TAGS,
     bpmn_tag,
     camunda_attribute,
@@ -41,9 +41,9 @@ from .camunda import (
     local_name,
 )
 from .errors import ExpressionRejected, LintIssue
+from .expressions import check_expression
 from .juel import JuelUnsupported, has_juel, translate_juel
 from .task_attributes import (
-    SPIFF_NS,
     expression_in,
     lane_index,
     parse_time_limit,
@@ -52,6 +52,7 @@ from .task_attributes import (
     split_names,
 )
 
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 FLOW_NODES = frozenset({
     "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
     "implicitThrowEvent", "task", "userTask", "manualTask", "serviceTask", "scriptTask",
@@ -143,8 +144,9 @@ def lint_tree(
 
 def _check_ids(doc: _Document) -> Iterator[LintIssue]:
     seen: set[str] = set()
-    for element in doc.root.iter():
-        element_id = element.get("id") if isinstance(element.tag, str) else None
+    # Only BPMN's own ids: vendor extensions have their own rules.
+    for element in doc.root.iter(f"{{{BPMN_NS}}}*", f"{{{BPMNDI_NS}}}*"):
+        element_id = element.get("id")
         # SpiffWorkflow reads data item ids as variable names, so they may repeat.
         if element_id is None or local_name(element) in ("inputDataItem", "outputDataItem"):
             continue
@@ -293,13 +295,14 @@ def _check_reachability(doc: _Document) -> Iterator[LintIssue]:
     for process in doc.executable:
         _walk(process, reached, walked)
     for scope in walked:
+        sources = {f.get("sourceRef") for f in _flows(scope)}
         for node in _children(scope, FLOW_NODES):
             if node.get("isForCompensation") == "true" or _is_event_subprocess(node):
                 continue
             if node.get("id") not in reached:
                 yield doc.issue("unreachable-node", "no path from a start event reaches this element", node,
                                 "warning")
-            elif not any(f.get("sourceRef") == node.get("id") for f in _flows(scope)) and _is_dead_end(node, scope):
+            elif node.get("id") not in sources and _is_dead_end(node, scope):
                 yield doc.issue("dead-end", "no flow leaves this element, so its path ends here without an end "
                                 "event", node, "warning")
 
@@ -384,8 +387,6 @@ def _translatable(juel: str) -> bool:
 
 def _rejection(expression: str) -> str | None:
     """Why the sandbox refuses ``expression``, or None when it accepts it."""
-    from .expressions import check_expression
-
     try:
         check_expression(expression)
     except ExpressionRejected as error:
@@ -458,67 +459,3 @@ def _check_call_activities(doc: _Document) -> Iterator[LintIssue]:
     for call in doc.executable_elements("callActivity"):
         if not (call.get("calledElement") or "").strip():
             yield doc.issue("call-activity-no-target", "call activity names no process (calledElement)", call)
-
-
-def spiff_validation_issues(
-    root: etree._Element, filename: str | None = None, *, parser: BpmnParser | None = None
-) -> list[LintIssue]:
-    """SpiffWorkflow's own verdict on a document, as lint issues.
-
-    Adds the document to ``parser`` (a fresh ``SpiffBpmnParser`` by default) and
-    builds the spec of every executable process and subprocess in it.
-    """
-    parser = parser if parser is not None else SpiffBpmnParser()
-    issues: list[LintIssue] = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            parser.add_bpmn_xml(root, filename)
-        except ValidationException as error:
-            issues.append(_from_validation(error, root, filename))
-        except Exception as error:  # noqa: BLE001 - whatever SpiffWorkflow raises is a verdict on the file
-            issues.append(_from_crash(error, None, filename))
-        else:
-            issues.extend(_build_specs(parser, root, filename))
-    for warning in caught:
-        issues.append(LintIssue("spiff-warning", str(warning.message), file=filename, severity="warning"))
-    return issues
-
-
-def _build_specs(parser: BpmnParser, root: etree._Element, filename: str | None) -> list[LintIssue]:
-    """get_spec for every executable process parser from this document, including subprocesses found on the way."""
-    issues, done = [], set()
-    while True:
-        pending = [
-            process_id for process_id, process_parser in parser.process_parsers.items()
-            if process_id not in done and process_parser.process_executable
-            and process_parser.node.getroottree().getroot() is root
-        ]
-        if not pending:
-            return issues
-        for process_id in pending:
-            done.add(process_id)
-            try:
-                parser.get_spec(process_id)
-            except ValidationException as error:
-                issues.append(_from_validation(error, root, filename))
-            except Exception as error:  # noqa: BLE001
-                issues.append(_from_crash(error, process_id, filename))
-
-
-def _from_validation(error: ValidationException, root: etree._Element, filename: str | None) -> LintIssue:
-    element_id = getattr(error, "id", None) or None
-    line = getattr(error, "line_number", None)
-    if not isinstance(line, int) or not line:
-        found = root.xpath("//*[@id=$id]", id=element_id) if element_id else []
-        line = found[0].sourceline if found else None
-    message = error.args[0] if error.args else str(error)
-    tag = getattr(error, "tag", "")
-    return LintIssue("spiff-validation", f"{message} ({tag})" if tag else str(message), element_id=element_id,
-                     line=line, file=getattr(error, "file_name", None) or filename)
-
-
-def _from_crash(error: Exception, process_id: str | None, filename: str | None) -> LintIssue:
-    where = f"process {process_id!r}" if process_id else "the document"
-    return LintIssue("spiff-rejected", f"SpiffWorkflow could not read {where}: {type(error).__name__}: {error}",
-                     element_id=process_id, file=filename)

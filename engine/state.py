@@ -49,6 +49,9 @@ class StateDelta:
     meta: dict[str, Any]
     upserts: dict[str, dict[str, Any]] = field(default_factory=dict)
     deletes: set[str] = field(default_factory=set)
+    # Ids among ``upserts`` that have no row yet, and the fingerprint after the step.
+    inserts: set[str] = field(default_factory=set)
+    fingerprint: "Fingerprint" = field(default_factory=dict)
 
 
 Fingerprint = dict[UUID, tuple[int, float]]
@@ -101,20 +104,24 @@ class StateCodec:
 
     def dump_all(self, workflow: BpmnWorkflow) -> StateDelta:
         """Everything, as for a new instance."""
-        upserts = {str(t.id): self.dump_task(t, key) for t, key in iter_tasks(workflow)}
-        return StateDelta(self.dump_meta(workflow), upserts)
+        return self.diff(workflow, {})
 
     def diff(self, workflow: BpmnWorkflow, before: Fingerprint) -> StateDelta:
         """The rows to write after a step, given the fingerprint taken before it."""
-        upserts: dict[str, dict[str, Any]] = {}
-        seen = set()
+        delta = StateDelta(self.dump_meta(workflow))
+        after = delta.fingerprint
         for task, key in iter_tasks(workflow):
-            seen.add(task.id)
+            now = (task.state, task.last_state_change)
+            after[task.id] = now
             old = before.get(task.id)
-            if old is None or task.state & _VOLATILE or old != (task.state, task.last_state_change):
-                upserts[str(task.id)] = self.dump_task(task, key)
-        deletes = {str(tid) for tid in before.keys() - seen}
-        return StateDelta(self.dump_meta(workflow), upserts, deletes)
+            if old is None or task.state & _VOLATILE or old != now:
+                task_id = str(task.id)
+                delta.upserts[task_id] = self.dump_task(task, key)
+                if old is None:
+                    delta.inserts.add(task_id)
+        if len(after) != len(before) or delta.inserts:
+            delta.deletes = {str(tid) for tid in before.keys() - after.keys()}
+        return delta
 
     # -- reading -----------------------------------------------------------
     def restore(

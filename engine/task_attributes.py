@@ -25,10 +25,8 @@ from typing import Any
 
 from lxml import etree
 
-from .camunda import JuelUnsupported, bpmn_tag, camunda_attribute, has_juel, translate_juel
-
-YIWANG_NS = "urn:yiwang:bpmn:1.0"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+from .camunda import SPIFF_NS, YIWANG_NS, bpmn_tag, camunda_attribute
+from .juel import JuelUnsupported, has_juel, translate_juel
 
 KEYS = ("candidateGroups", "candidateUsers", "assignee", "formKey", "timeLimit", "dueDate")
 _EXPRESSION = re.compile(r"\A\s*\$\{(.*)\}\s*\Z", re.DOTALL)

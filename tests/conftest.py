@@ -44,7 +44,10 @@ def pg_schema_engine():
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
-    db_engine = make_db_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    # The schema travels in the URL so that subprocesses (CLI, workers) given
+    # str(db_engine.url) land in the same schema.
+    sep = "&" if "?" in url else "?"
+    db_engine = make_db_engine(f"{url}{sep}options=-csearch_path%3D{schema}")
     Base.metadata.create_all(db_engine)
     yield db_engine
     db_engine.dispose()

@@ -20,8 +20,6 @@ BPMN = EXAMPLES / "one_window_approval" / "one_window_approval.bpmn"
 
 @pytest.fixture
 def yiwang(tmp_path, db_engine):
-    if db_engine.dialect.name != "sqlite":
-        pytest.skip("the CLI runs on the embedded default; PostgreSQL is covered by the engine tests")
     url = db_engine.url.render_as_string(hide_password=False)
     env = {**os.environ, "PYTHONPATH": str(REPO), "YIWANG_DATABASE_URL": url}
 

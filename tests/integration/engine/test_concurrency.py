@@ -6,7 +6,6 @@ import threading
 from uuid import UUID
 
 import pytest
-from SpiffWorkflow.util.task import TaskState
 
 from engine import instance_store
 from engine.errors import Conflict, TaskNotReady

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from engine import deploy
 from engine.errors import DeployRejected
 from engine.models import ProcessDefinition
-from support.engine_kit import complete, deploy_files, instance, one_ready, ready, start
+from support.engine_kit import complete, deploy_files, instance, one_ready, start
 from conftest import EXAMPLES, SHARED
 
 BPMN = EXAMPLES / "one_window_approval" / "one_window_approval.bpmn"

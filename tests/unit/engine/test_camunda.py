@@ -127,7 +127,9 @@ def test_conditions_cardinality_and_completion_are_translated_in_place():
           </bpmn:multiInstanceLoopCharacteristics>
         </bpmn:userTask>
         <bpmn:sequenceFlow id="f1" sourceRef="a" targetRef="b">
-          <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${amount &gt; 1000 &amp;&amp; !urgent}</bpmn:conditionExpression>
+          <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">
+            ${amount &gt; 1000 &amp;&amp; !urgent}
+          </bpmn:conditionExpression>
         </bpmn:sequenceFlow>"""
     )
     root = parse(text)
@@ -233,7 +235,8 @@ def test_collection_that_is_not_a_variable_is_refused():
 def test_sequential_loop_over_an_element_variable_is_an_error():
     text = document(
         """<bpmn:userTask id="sign">
-          <bpmn:multiInstanceLoopCharacteristics isSequential="true" camunda:collection="depts" camunda:elementVariable="d" />
+          <bpmn:multiInstanceLoopCharacteristics isSequential="true"
+              camunda:collection="depts" camunda:elementVariable="d" />
         </bpmn:userTask>"""
     )
     [issue] = normalize(parse(text))

@@ -4,7 +4,8 @@ import pytest
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
 from engine.camunda import normalize
-from engine.lint import lint_tree, spiff_validation_issues
+from engine.lint import lint_tree
+from engine.spiff_validation import spiff_validation_issues
 from engine.xml_safety import parse_xml
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine.camunda import normalize
-from engine.lint import lint_tree, spiff_validation_issues
+from engine.lint import lint_tree
+from engine.spiff_validation import spiff_validation_issues
 from engine.xml_safety import parse_xml
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "miwg"

@@ -56,13 +56,25 @@ def make_env(database_url: str | None) -> tuple[EngineEnv, str | None]:
     if database_url is None:
         tmp = tempfile.mkdtemp(prefix="yiwang-bench-")
         database_url = f"sqlite:///{tmp}/bench.sqlite3"
+    else:
+        database_url = _bench_schema(database_url)
     env = EngineEnv(EngineConfig(database_url=database_url, jobs="inline"))
-    if not database_url.startswith("sqlite"):
-        from engine.db import Base
-
-        Base.metadata.drop_all(env.db_engine)
     env.create_schema()
     return env, tmp
+
+
+def _bench_schema(url: str) -> str:
+    """A fresh schema of its own, so the benchmark never touches other tables."""
+    from sqlalchemy import text
+
+    from engine.db import make_db_engine
+
+    admin = make_db_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS yiwang_bench CASCADE"))
+        conn.execute(text("CREATE SCHEMA yiwang_bench"))
+    admin.dispose()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3Dyiwang_bench"
 
 
 def engine_step(env: EngineEnv, task_id: str, data: dict) -> str:
@@ -165,7 +177,7 @@ def run(database_url: str | None, *, quick: bool) -> dict:
     try:
         deploy.deploy(env.unit_of_work(), {LOOP_BPMN.name: LOOP_BPMN.read_bytes()})
         deploy.deploy(env.unit_of_work(), {ONE_WINDOW_BPMN.name: ONE_WINDOW_BPMN.read_bytes()})
-        growth = history_growth(env, rounds=250, samples=10 if quick else 40)
+        growth = history_growth(env, rounds=250, samples=20 if quick else 60)
         cases = one_window_rates(env, cases=10 if quick else 50)
     finally:
         env.close()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from . import event_index, task_index
 from .errors import Conflict, DefinitionNotFound, InstanceNotFound
@@ -21,6 +21,7 @@ from .instance_cache import CachedInstance
 from .models import InstanceTaskState, ProcessDefinition, ProcessInstance, utcnow
 from .state import StateDelta, fingerprint
 from .unit_of_work import UnitOfWork
+from .workflow import YiwangWorkflow
 
 
 @dataclass
@@ -65,7 +66,7 @@ def create(
 ) -> LoadedInstance:
     """A new instance in memory; :func:`save` stores it."""
     spec, subs = specs_for(uow, definition, call_definitions)
-    workflow = BpmnWorkflow(spec, subs, script_engine=uow.env.script_engine)
+    workflow = YiwangWorkflow(spec, subs, script_engine=uow.env.script_engine)
     row = ProcessInstance(
         id=str(uuid.uuid4()),
         definition_id=definition.id,

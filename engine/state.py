@@ -27,6 +27,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import EngineError
+from .workflow import YiwangWorkflow
 
 FORMAT_VERSION = 1
 
@@ -137,7 +138,7 @@ class StateCodec:
         for tid, body in bodies.items():
             by_wf.setdefault(body["wf"], {})[tid] = body
 
-        workflow = BpmnWorkflow(spec, subprocess_specs, deserializing=True)
+        workflow = YiwangWorkflow(spec, subprocess_specs, deserializing=True)
         self._restore_tasks(workflow, by_wf.pop(None, {}), meta["workflow"])
         workflow.bpmn_events = self.registry.restore(meta["workflow"].get("bpmn_events", []))
         self._restore_subprocesses(workflow, workflow, meta["subprocesses"], by_wf)

@@ -9,15 +9,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path
-
 import pytest
 from sqlalchemy import text
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-DATA = REPO / "tests" / "data"
-EXAMPLES = REPO / "examples"
 
 
 def _postgres_url() -> str | None:

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES, REPO
+from support.paths import EXAMPLES, REPO
 
 BPMN = EXAMPLES / "one_window_approval" / "one_window_approval.bpmn"
 

@@ -10,7 +10,7 @@ import pytest
 from engine import instance_store
 from engine.errors import Conflict, TaskNotReady
 from support.engine_kit import SYSTEM, complete, deploy_files, history, one_ready, ready, snapshot, start
-from conftest import EXAMPLES
+from support.paths import EXAMPLES
 
 BPMN = EXAMPLES / "one_window_approval" / "one_window_approval.bpmn"
 START = {"applicant": "zhang3", "departments": ["market", "fire", "environment"]}

@@ -9,7 +9,7 @@ from engine import deploy
 from engine.errors import DeployRejected
 from engine.models import ProcessDefinition
 from support.engine_kit import complete, deploy_files, instance, one_ready, start
-from conftest import EXAMPLES, SHARED
+from support.paths import EXAMPLES, SHARED
 
 BPMN = EXAMPLES / "one_window_approval" / "one_window_approval.bpmn"
 START = {"applicant": "zhang3", "departments": ["market"]}

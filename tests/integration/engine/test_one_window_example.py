@@ -16,7 +16,7 @@ from support.engine_kit import (
     ready,
     start,
 )
-from conftest import EXAMPLES
+from support.paths import EXAMPLES
 
 BPMN = EXAMPLES / "one_window_approval" / "one_window_approval.bpmn"
 DEPARTMENTS = ["market", "fire", "environment"]

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from engine import jobs
 from engine.models import Job, utcnow
 from support.engine_kit import deploy_files, instance, start
-from conftest import DATA, REPO
+from support.paths import DATA, REPO
 
 REDIS_URL = os.environ.get("YIWANG_TEST_REDIS_URL")
 pytestmark = [

@@ -1,0 +1,53 @@
+"""Our BpmnWorkflow: the same engine, without re-walking a case's finished history.
+
+SpiffWorkflow searches the whole task tree from its root several times per step
+(ready tasks, waiting tasks), so a case that has come back to the same desk many
+times gets slower with every round. Finished history is a chain at the top of the
+tree: tasks that are COMPLETED and have a single child. Searches for unfinished
+tasks can start below that chain; searches that may match finished tasks (by
+spec name, by COMPLETED state) still start at the root. The chain end is cached
+and only ever extended, and forgotten when a reset may reopen history.
+"""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskIterator, TaskState
+
+
+class YiwangWorkflow(BpmnWorkflow):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._history_end = None
+
+    def live_root(self):
+        """The deepest task above which everything is finished, single-file history."""
+        task = self._history_end
+        if task is None or self.tasks.get(task.id) is not task:
+            task = self.task_tree
+        while (
+            task.state == TaskState.COMPLETED
+            and len(task._children) == 1
+            and task.id not in self.subprocesses
+        ):
+            child = self.tasks.get(task._children[0])
+            if child is None:
+                break
+            task = child
+        self._history_end = task
+        return task
+
+    def get_tasks_iterator(self, first_task=None, **kwargs):
+        state = kwargs.get("state")
+        if first_task is None and state is not None and not state & TaskState.COMPLETED \
+                and not kwargs.get("spec_name") and not kwargs.get("end_at_spec"):
+            first_task = self.live_root()
+        return super().get_tasks_iterator(first_task, **kwargs)
+
+    def update_waiting_tasks(self) -> None:
+        for task in TaskIterator(self.live_root(), state=TaskState.WAITING):
+            task.task_spec._update(task)
+
+    def reset_from_task_id(self, task_id, data=None, remove_subprocess=True):
+        self._history_end = None
+        return super().reset_from_task_id(task_id, data, remove_subprocess)

@@ -44,12 +44,12 @@ def get_definition(uow: UnitOfWork, definition_id: int) -> ProcessDefinition:
 
 def specs_for(uow: UnitOfWork, definition: ProcessDefinition, call_definitions: dict[str, int]):
     """The definition's specs plus those of the called processes pinned for an instance."""
-    spec, subs = uow.env.specs.get(definition.id, definition.spec)
+    spec, subs = uow.env.specs.get(definition.id, lambda: definition.spec)
     if call_definitions:
         subs = dict(subs)
         for process_id, def_id in call_definitions.items():
             called = get_definition(uow, def_id)
-            called_spec, called_subs = uow.env.specs.get(called.id, called.spec)
+            called_spec, called_subs = uow.env.specs.get(called.id, lambda: called.spec)
             subs.setdefault(process_id, called_spec)
             for name, sub in called_subs.items():
                 subs.setdefault(name, sub)

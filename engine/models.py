@@ -76,14 +76,14 @@ class ProcessDefinition(Base):
     name: Mapped[str | None] = mapped_column(String(500))
     content_hash: Mapped[str] = mapped_column(String(64))
     # {filename: xml text} of every BPMN/DMN file of the bundle, as uploaded.
-    sources: Mapped[dict[str, str]] = mapped_column(JSON)
+    sources: Mapped[dict[str, str]] = mapped_column(JSON, deferred=True)
     # Serialized SpiffWorkflow specs: {"spec": ..., "subprocess_specs": {...}}.
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     # Call activities bound to other deployed processes: {called_process_id: "latest" | version}.
     call_bindings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     start_messages: Mapped[list[str]] = mapped_column(JSON, default=list)
     form_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
-    lint: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    lint: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, deferred=True)
     note: Mapped[str | None] = mapped_column(Text)
     deployed_by: Mapped[str | None] = mapped_column(String(255))
     deployed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -7,6 +7,7 @@ the life of the process; every worker keeps its own cache.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from collections import OrderedDict
 from typing import Any
 
@@ -47,13 +48,14 @@ class SpecCache:
         self._items: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, definition_id: int, stored: dict[str, Any]):
+    def get(self, definition_id: int, stored: Callable[[], dict[str, Any]]):
+        """The specs of a definition; ``stored()`` is read only on a cache miss."""
         with self._lock:
             hit = self._items.get(definition_id)
             if hit is not None:
                 self._items.move_to_end(definition_id)
                 return hit
-        loaded = load_specs(self.registry, stored)
+        loaded = load_specs(self.registry, stored())
         with self._lock:
             self._items[definition_id] = loaded
             while len(self._items) > self.size:

@@ -1,7 +1,10 @@
 """Unit of work: one database transaction; rolls back unless committed.
 
 Use cases receive it, do their reads and writes through ``uow.session`` and call
-``uow.commit()`` once. Callbacks registered with :meth:`UnitOfWork.after_commit`
+``uow.commit()`` once. Callbacks registered with :meth:`UnitOfWork.before_commit`
+run inside the transaction just before it commits (the API writes its audit
+record there, so the record and the change commit together or not at all).
+Callbacks registered with :meth:`UnitOfWork.after_commit`
 run only when the commit succeeded (dispatching jobs, caching the instance);
 those registered with :meth:`UnitOfWork.after_rollback` only when it did not.
 """
@@ -18,6 +21,7 @@ class UnitOfWork:
         self.env = env
         self.session: Session | None = None
         self._committed = False
+        self._before_commit: list[Callable[["UnitOfWork"], None]] = []
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []
 
@@ -40,11 +44,16 @@ class UnitOfWork:
 
     def commit(self) -> None:
         try:
+            for callback in self._before_commit:
+                callback(self)
             self.session.commit()
         except Exception:
             self.session.rollback()
             raise
         self._committed = True
+
+    def before_commit(self, callback: Callable[["UnitOfWork"], None]) -> None:
+        self._before_commit.append(callback)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)

@@ -12,6 +12,7 @@ applies. Plain objects use the cheaper ``additionalProperties: false``.
 from __future__ import annotations
 
 import copy
+
 from forms import walk
 
 _APPLICATORS = ("allOf", "anyOf", "oneOf", "if", "then", "else", "dependentSchemas", "$ref")
@@ -39,4 +40,3 @@ def close_schema(schema: dict) -> dict:
         else:
             sub["additionalProperties"] = False
     return closed
-

@@ -72,7 +72,7 @@ class FormSchemaError(FormError):
 
     def __init__(self, message: str, problems: list[SchemaProblem], **context: Any) -> None:
         super().__init__(message, **context)
-        self.problems = sorted(set(problems))
+        self.problems = sorted(set(problems), key=lambda p: (p.document, p.pointer, p.message))
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()

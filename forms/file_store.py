@@ -61,7 +61,9 @@ def check_filename(name: Any) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise MaterialRejected("file name is too long", reason="bad-name", limit=MAX_NAME_LENGTH)
     if "/" in name or "\\" in name:
-        raise MaterialRejected("file name contains a path separator", reason="bad-name", filename=name)
+        raise MaterialRejected(
+            "file name contains a path separator", reason="bad-name", filename=name
+        )
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
         raise MaterialRejected(
             "file name contains control characters", reason="bad-name", filename=repr(name)
@@ -146,7 +148,10 @@ class FileStore:
             size += len(chunk)
             if size > limit:
                 raise MaterialRejected(
-                    "file is larger than allowed", reason="too-large", filename=filename, limit=limit
+                    "file is larger than allowed",
+                    reason="too-large",
+                    filename=filename,
+                    limit=limit,
                 )
             digest.update(chunk)
             temp.write(chunk)

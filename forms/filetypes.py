@@ -9,7 +9,6 @@ their central directory only; nothing is decompressed.
 
 from __future__ import annotations
 
-import io
 import zipfile
 from typing import BinaryIO
 
@@ -93,11 +92,6 @@ def detect(stream: BinaryIO) -> str | None:
         stream.seek(0)
         return kind
     return None
-
-
-def detect_bytes(content: bytes) -> str | None:
-    """:func:`detect` for content already in memory."""
-    return detect(io.BytesIO(content))
 
 
 def kind_of_extension(filename: str) -> str | None:

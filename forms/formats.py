@@ -5,9 +5,9 @@ checker). Besides the standard draft 2020-12 formats (``date``, ``date-time``,
 ``email``, ``uri`` ...) forms may use:
 
 ``cn-resident-id``
-    18-character resident identity number (GB 11643): region code valid at the
-    birth year, a real birth date not in the future, ISO 7064 check character
-    (an upper-case ``X`` stands for 10).
+    18-character resident identity number (GB 11643): a known county code, a real
+    birth date not in the future, ISO 7064 check character (an upper-case ``X``
+    stands for 10).
 ``cn-uscc``
     18-character unified social credit code (GB 32100) with its check character.
 ``cn-mobile``
@@ -29,10 +29,13 @@ from functools import cache
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker
 from stdnum import exceptions as stdnum_errors
+from stdnum import numdb
 from stdnum.cn import ric, uscc
 
 CUSTOM_FORMATS = ("cn-resident-id", "cn-uscc", "cn-mobile", "cn-postcode")
 
+_RIC_CHARS = frozenset("0123456789X")
+_USCC_CHARS = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")  # GB 32100: no I, O, S, V, Z
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _POSTCODE = re.compile(r"[0-9]{6}")
 
@@ -63,6 +66,22 @@ def _stdnum_reason(exc: stdnum_errors.ValidationError) -> str:
     return "invalid"
 
 
+def _check_shape(value: str, allowed: frozenset[str]) -> None:
+    # Canonical form only: stdnum would quietly accept "x" or separators.
+    if any(ch not in allowed for ch in value):
+        raise FormatProblem("characters")
+    if len(value) != 18:
+        raise FormatProblem("length")
+
+
+def _region_ever_existed(code: str) -> bool:
+    # stdnum also wants the county to exist in the birth year, but a number keeps the
+    # code of the office that first assigned it, which can be years after the birth
+    # (late household registration, 补登户口); any county that ever had the code will do.
+    info = numdb.get("cn/loc").info(code)
+    return any("county" in properties for _part, properties in info)
+
+
 def is_cn_resident_id(value: object) -> bool:
     """Check an 18-character resident ID number (居民身份证号码).
 
@@ -71,15 +90,16 @@ def is_cn_resident_id(value: object) -> bool:
     """
     if not isinstance(value, str):
         return True
+    _check_shape(value, _RIC_CHARS)
     try:
-        if ric.validate(value) != value:
-            raise FormatProblem("characters")  # spaces, lower-case x ...
+        ric.validate(value)
     except stdnum_errors.InvalidComponent:
         try:
             ric.get_birth_date(value)
         except stdnum_errors.ValidationError:
             raise FormatProblem("birth-date") from None
-        raise FormatProblem("region") from None
+        if not _region_ever_existed(value[:6]):
+            raise FormatProblem("region") from None
     except stdnum_errors.ValidationError as exc:
         raise FormatProblem(_stdnum_reason(exc)) from None
     if ric.get_birth_date(value) > datetime.date.today():
@@ -95,9 +115,9 @@ def is_cn_uscc(value: object) -> bool:
     """
     if not isinstance(value, str):
         return True
+    _check_shape(value, _USCC_CHARS)
     try:
-        if uscc.validate(value) != value:
-            raise FormatProblem("characters")
+        uscc.validate(value)
     except stdnum_errors.ValidationError as exc:
         raise FormatProblem(_stdnum_reason(exc)) from None
     return True

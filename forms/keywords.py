@@ -2,6 +2,7 @@
 
 Why each differs:
 
+* ``properties`` keeps the location of a field refused by a ``false`` subschema.
 * ``required``, ``dependentRequired``, ``additionalProperties`` and
   ``unevaluatedProperties: false`` report one error *per field*, located at that
   field (``/applicant/name``), not one error at the parent listing names: the
@@ -40,6 +41,24 @@ class Dependency(Exception):
         self.trigger = trigger
 
 
+def _descend(validator, value, subschema, key, schema_path=None) -> Iterator[ValidationError]:
+    # jsonschema drops the path for a ``false`` subschema; keep it so the error is located.
+    if subschema is False:
+        yield ValidationError(
+            f"{key!r} must not be given", path=[key], validator=None, validator_value=None
+        )
+        return
+    yield from validator.descend(value, subschema, path=key, schema_path=schema_path or key)
+
+
+def properties(validator, declared, instance, schema) -> Iterator[ValidationError]:
+    if not validator.is_type(instance, "object"):
+        return
+    for name, subschema in declared.items():
+        if name in instance:
+            yield from _descend(validator, instance[name], subschema, name)
+
+
 def required(validator, names, instance, schema) -> Iterator[ValidationError]:
     if not validator.is_type(instance, "object"):
         return
@@ -75,7 +94,7 @@ def additional_properties(validator, extra, instance, schema) -> Iterator[Valida
     extras = [k for k in instance if k not in declared and not _matches_any(patterns, k)]
     if validator.is_type(extra, "object"):
         for key in extras:
-            yield from validator.descend(instance[key], extra, path=key)
+            yield from _descend(validator, instance[key], extra, key)
     elif extra is False:
         for key in extras:
             yield ValidationError(f"{key!r} is not a field of this form", path=[key])
@@ -105,7 +124,7 @@ def pattern_properties(validator, patterns, instance, schema) -> Iterator[Valida
         compiled = compile_linear(regex)
         for key, value in instance.items():
             if compiled.search(key):
-                yield from validator.descend(value, subschema, path=key, schema_path=regex)
+                yield from _descend(validator, value, subschema, key, regex)
 
 
 def read_only(validator, flag, instance, schema) -> Iterator[ValidationError]:
@@ -126,6 +145,7 @@ def validator_class() -> type:
     return validators.extend(
         Draft202012Validator,
         {
+            "properties": properties,
             "required": required,
             "dependentRequired": dependent_required,
             "additionalProperties": additional_properties,

@@ -24,14 +24,23 @@ LOCALES = ("zh-CN", "en")
 
 _T = {
     "required": ("{label}为必填项", "{label} is required"),
-    "dependentRequired": ("填写了{trigger}时，{label}为必填项", "{label} is required when {trigger} is given"),
+    "dependentRequired": (
+        "填写了{trigger}时，{label}为必填项",
+        "{label} is required when {trigger} is given",
+    ),
     "type": ("{label}应为{expected}", "{label} must be {expected}"),
-    "enum": ("{label}的值不在可选范围内{options}", "{label} must be one of the listed options{options}"),
+    "enum": (
+        "{label}的值不在可选范围内{options}",
+        "{label} must be one of the listed options{options}",
+    ),
     "const": ("{label}的值必须为 {value}", "{label} must be {value}"),
     "minLength": ("{label}至少需要 {limit} 个字符", "{label} must be at least {limit} characters"),
     "maxLength": ("{label}不能超过 {limit} 个字符", "{label} must be at most {limit} characters"),
     "pattern": ("{label}的格式不正确", "{label} is not in the expected format"),
-    "format": ("{label}不是有效的{format_name}{reason}", "{label} is not a valid {format_name}{reason}"),
+    "format": (
+        "{label}不是有效的{format_name}{reason}",
+        "{label} is not a valid {format_name}{reason}",
+    ),
     "minimum": ("{label}不能小于 {limit}", "{label} must be at least {limit}"),
     "maximum": ("{label}不能大于 {limit}", "{label} must be at most {limit}"),
     "exclusiveMinimum": ("{label}必须大于 {limit}", "{label} must be greater than {limit}"),
@@ -41,12 +50,24 @@ _T = {
     "maxItems": ("{label}最多 {limit} 项", "{label} allows at most {limit} entries"),
     "uniqueItems": ("{label}中有重复的项", "{label} has duplicate entries"),
     "contains": ("{label}中缺少符合要求的项", "{label} has no entry of the required kind"),
-    "minContains": ("{label}中符合要求的项至少需要 {limit} 个", "{label} needs at least {limit} entries of the required kind"),
-    "maxContains": ("{label}中符合要求的项最多 {limit} 个", "{label} allows at most {limit} entries of the required kind"),
+    "minContains": (
+        "{label}中符合要求的项至少需要 {limit} 个",
+        "{label} needs at least {limit} entries of the required kind",
+    ),
+    "maxContains": (
+        "{label}中符合要求的项最多 {limit} 个",
+        "{label} allows at most {limit} entries of the required kind",
+    ),
     "minProperties": ("{label}至少需要填写 {limit} 项", "{label} needs at least {limit} entries"),
     "maxProperties": ("{label}最多填写 {limit} 项", "{label} allows at most {limit} entries"),
-    "additionalProperties": ("{label}不是本表单的字段，不能提交", "{label} is not a field of this form"),
-    "unevaluatedProperties": ("{label}不是本表单的字段，不能提交", "{label} is not a field of this form"),
+    "additionalProperties": (
+        "{label}不是本表单的字段，不能提交",
+        "{label} is not a field of this form",
+    ),
+    "unevaluatedProperties": (
+        "{label}不是本表单的字段，不能提交",
+        "{label} is not a field of this form",
+    ),
     "propertyNames": ("{label}中有不允许的名称", "{label} has a name that is not allowed"),
     "items": ("{label}的项数超出允许范围", "{label} has more entries than allowed"),
     "prefixItems": ("{label}的内容不符合要求", "{label} is not valid"),
@@ -58,8 +79,14 @@ _T = {
     "false": ("{label}不允许填写", "{label} must not be given"),
     "readOnly": ("{label}为只读，不能修改", "{label} is read-only and cannot be changed"),
     "x-material": ("{label}{material}", "{label}: {material}"),
-    "maxDepth": ("提交的数据嵌套超过 {limit} 层", "the submitted data is nested more than {limit} levels deep"),
-    "maxSize": ("提交的数据过大（{what}超过 {limit}）", "the submitted data is too large ({what} over {limit})"),
+    "maxDepth": (
+        "提交的数据嵌套超过 {limit} 层",
+        "the submitted data is nested more than {limit} levels deep",
+    ),
+    "maxSize": (
+        "提交的数据过大（{what}超过 {limit}）",
+        "the submitted data is too large ({what} over {limit})",
+    ),
     "other": ("{label}不符合要求", "{label} is not valid"),
 }
 
@@ -92,26 +119,43 @@ _FORMATS = {
 
 _FORMAT_REASONS = {
     "length": ("长度应为18位", "must be 18 characters"),
-    "characters": ("含有不允许的字符，请去掉空格并使用大写字母", "has characters that are not allowed; remove spaces and use capitals"),
+    "characters": (
+        "含有不允许的字符，请去掉空格并使用大写字母",
+        "has characters that are not allowed; remove spaces and use capitals",
+    ),
     "check-digit": ("校验码不正确", "the check character is wrong"),
     "birth-date": ("出生日期无效", "the birth date is not valid"),
     "region": ("地区码无效", "the region code is not valid"),
 }
 
 _MATERIAL = {
-    "shape": ("不是有效的材料，请重新上传或选择电子证照", "is not a valid material; upload it again or choose an e-licence"),
+    "shape": (
+        "不是有效的材料，请重新上传或选择电子证照",
+        "is not a valid material; upload it again or choose an e-licence",
+    ),
     "empty": ("需要至少上传一个文件", "needs at least one file"),
     "count": ("最多上传 {limit} 个文件", "allows at most {limit} files"),
     "format": ("的文件格式应为 {allowed}", "must be a file of type {allowed}"),
     "too-large": ("的文件不能超过 {limit}", "must be a file of at most {limit}"),
-    "licence-not-accepted": ("不能使用电子证照，请上传文件", "cannot be given as an e-licence; upload a file"),
-    "licence-type": ("不接受该类电子证照，可用：{allowed}", "does not accept this kind of e-licence; accepted: {allowed}"),
+    "licence-not-accepted": (
+        "不能使用电子证照，请上传文件",
+        "cannot be given as an e-licence; upload a file",
+    ),
+    "licence-type": (
+        "不接受该类电子证照，可用：{allowed}",
+        "does not accept this kind of e-licence; accepted: {allowed}",
+    ),
     "missing-file": ("的文件未找到，请重新上传", "file was not found; upload it again"),
 }
 
 _QUOTES = {"zh-CN": "「{}」", "en": "“{}”"}
 _JOIN = {"zh-CN": "、", "en": ", "}
 _OR = {"zh-CN": "或", "en": " or "}
+
+
+def quote(name: str, locale: str = DEFAULT_LOCALE) -> str:
+    """Quote a field name the way messages do (「名称」 or “name”)."""
+    return _QUOTES[normalize_locale(locale)].format(name)
 
 
 def normalize_locale(locale: str | None) -> str:
@@ -162,7 +206,9 @@ class Labels:
         for index, seg in enumerate(path):
             if isinstance(seg, int):
                 group = quote.format(self.title(path[:index], locale))
-                parts.append(f"{group}第{seg + 1}项" if locale == "zh-CN" else f"{group} #{seg + 1}")
+                parts.append(
+                    f"{group}第{seg + 1}项" if locale == "zh-CN" else f"{group} #{seg + 1}"
+                )
         if isinstance(path[-1], str):
             parts.append(quote.format(self.title(path, locale)))
         return ("的" if locale == "zh-CN" else ", ").join(parts)
@@ -188,8 +234,7 @@ def _params(error: ValidationError, keyword: str, labels: Labels, locale: str) -
     value = error.validator_value
     params: dict[str, Any] = {"limit": value}
     if keyword == "type":
-        names = value if isinstance(value, list) else [value]
-        params["expected"] = _OR[locale].join(_pick(_TYPES.get(n, (n, n)), locale) for n in names)
+        params["expected"] = type_names(value if isinstance(value, list) else [value], locale)
     elif keyword == "enum":
         shown = _JOIN[locale].join(_show(v) for v in value[:10])
         params["options"] = f"（可选：{shown}）" if locale == "zh-CN" else f" ({shown})"
@@ -205,6 +250,12 @@ def _params(error: ValidationError, keyword: str, labels: Labels, locale: str) -
     elif keyword == "x-material":
         params["material"] = _material(error.cause, locale)
     return params
+
+
+def type_names(names: list[str], locale: str = DEFAULT_LOCALE) -> str:
+    """JSON types as an applicant reads them (``文本或数字``)."""
+    locale = normalize_locale(locale)
+    return _OR[locale].join(_pick(_TYPES.get(n, (n, n)), locale) for n in names)
 
 
 def _format_params(error: ValidationError, name: str, locale: str) -> dict[str, str]:
@@ -235,6 +286,8 @@ def keyword_of(error: ValidationError) -> str:
     """The code an error is reported under (its keyword, or ``false`` for a false schema)."""
     if error.validator is None or error.validator is False:
         return "false"
+    if "propertyNames" in error.schema_path:
+        return "propertyNames"  # the error is about a key, reported at its object
     return str(error.validator)
 
 

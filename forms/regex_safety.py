@@ -191,14 +191,16 @@ def _rewrite(pattern: str, *, for_re2: bool) -> str:
         if ch == "\\":
             escape = _UNICODE_ESCAPE.match(pattern, index)
             if escape and for_re2:
-                out.append("\\x{%s}" % escape.group(1))
+                out.append(f"\\x{{{escape.group(1)}}}")
                 index = escape.end()
                 continue
             out.append(pattern[index : index + 2])
             index += 2
             continue
         if class_start >= 0:
-            at_start = index == class_start or (index == class_start + 1 and pattern[class_start] == "^")
+            at_start = index == class_start or (
+                index == class_start + 1 and pattern[class_start] == "^"
+            )
             if ch == "]" and not at_start:
                 class_start = -1
         elif ch == "[":
@@ -235,7 +237,10 @@ def pattern_problems(pattern: str) -> tuple[str, ...]:
             f"(no back-references or look-around): {reason}",
         )
     analysis = _Analysis(_universe(pattern))
-    analysis.scan(tree.data, frozenset(), False)
+    try:
+        analysis.scan(tree.data, frozenset(), False)
+    except RecursionError:
+        return ("pattern is nested too deeply to analyse",)
     return tuple(dict.fromkeys(analysis.problems))
 
 

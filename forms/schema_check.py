@@ -45,9 +45,28 @@ def _meta_validator() -> Draft202012Validator:
 def _known_keywords() -> frozenset[str]:
     vocabulary = set(Draft202012Validator.VALIDATORS)
     vocabulary |= {
-        "$schema", "$id", "$anchor", "$defs", "definitions", "$comment", "$ref", "$vocabulary",
-        "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly",
-        "contentMediaType", "contentEncoding", "contentSchema",
+        "$schema",
+        "$id",
+        "$anchor",
+        "$defs",
+        "definitions",
+        "$comment",
+        "$ref",
+        "$vocabulary",
+        "title",
+        "description",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "contentMediaType",
+        "contentEncoding",
+        "contentSchema",
+        "then",
+        "else",
+        "minContains",
+        "maxContains",
     }
     return frozenset(vocabulary | EXTENSIONS)
 
@@ -83,21 +102,33 @@ def _check_extensions(node: walk.SchemaNode) -> Iterator[SchemaProblem]:
         kind = schema.get("type", "object")
         kinds = kind if isinstance(kind, list) else [kind]
         if not set(kinds) <= {"object", "array"}:
-            yield SchemaProblem(f"{at}/type", "a material field holds references: type object or array")
+            yield SchemaProblem(
+                f"{at}/type", "a material field holds references: type object or array"
+            )
     semantic = schema.get("x-semantic")
-    if semantic is not None and not (isinstance(semantic, str) and _SEMANTIC_KEY.fullmatch(semantic)):
-        yield SchemaProblem(f"{at}/x-semantic", "x-semantic must be a dotted key like applicant.id_number")
+    if semantic is not None and not (
+        isinstance(semantic, str) and _SEMANTIC_KEY.fullmatch(semantic)
+    ):
+        yield SchemaProblem(
+            f"{at}/x-semantic", "x-semantic must be a dotted key like applicant.id_number"
+        )
     titles = schema.get("x-titles")
     if titles is not None and not (
         isinstance(titles, dict) and all(isinstance(v, str) for v in titles.values())
     ):
-        yield SchemaProblem(f"{at}/x-titles", 'x-titles must map a locale to a title, e.g. {"en": "Name"}')
+        yield SchemaProblem(
+            f"{at}/x-titles", 'x-titles must map a locale to a title, e.g. {"en": "Name"}'
+        )
     source = schema.get("x-source")
     if source is not None:
         if not (isinstance(source, str) and source.startswith("/")):
-            yield SchemaProblem(f"{at}/x-source", "x-source must be a JSON pointer into the case data")
+            yield SchemaProblem(
+                f"{at}/x-source", "x-source must be a JSON pointer into the case data"
+            )
         if schema.get("readOnly") is not True:
-            yield SchemaProblem(f"{at}/x-source", "a field shown from earlier data must be readOnly")
+            yield SchemaProblem(
+                f"{at}/x-source", "a field shown from earlier data must be readOnly"
+            )
 
 
 def _check_keywords(node: walk.SchemaNode, root: dict) -> Iterator[SchemaProblem]:
@@ -145,7 +176,11 @@ def _size_problems(schema: Any, document: str) -> list[SchemaProblem]:
     if excess is not None:
         message = f"too large: {excess.what} over {excess.limit}"
         return [SchemaProblem(to_pointer(excess.path), message, document)]
-    if len(json.dumps(schema, ensure_ascii=False).encode()) > MAX_SCHEMA_BYTES:
+    try:
+        text = json.dumps(schema, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        return [SchemaProblem("", f"not a JSON document: {exc}", document)]
+    if len(text.encode()) > MAX_SCHEMA_BYTES:
         return [SchemaProblem("", f"larger than {MAX_SCHEMA_BYTES} bytes", document)]
     return []
 

@@ -25,8 +25,21 @@ from forms.pointer import escape
 
 WIDGETS = frozenset(
     {
-        "text", "textarea", "number", "select", "radio", "checkbox", "checkboxes",
-        "date", "datetime", "time", "file", "material", "region", "address", "hidden",
+        "text",
+        "textarea",
+        "number",
+        "select",
+        "radio",
+        "checkbox",
+        "checkboxes",
+        "date",
+        "datetime",
+        "time",
+        "file",
+        "material",
+        "region",
+        "address",
+        "hidden",
     }
 )
 _TEXT_KEYS = ("ui:title", "ui:help", "ui:placeholder")

@@ -17,10 +17,10 @@ from typing import Any
 from forms import messages
 from forms.bounds import Limits, measure
 from forms.closed import close_schema
-from forms.errors import FieldError, FormDataError
+from forms.errors import FieldError, FormDataError, FormSchemaError, SchemaProblem
 from forms.keywords import make_validator
 from forms.materials import FileLookup, missing_files
-from forms.pointer import to_pointer
+from forms.pointer import split, to_pointer
 from forms.schema_check import check_schema
 
 DATA_LIMITS = Limits()
@@ -73,19 +73,29 @@ class _Cache:
 _cache = _Cache(CACHE_SIZE)
 
 
-def compile_form(schema: dict | CompiledForm, content_hash_: str | None = None) -> CompiledForm:
+def _cache_key(schema: Any) -> str:
+    try:
+        return content_hash(schema)
+    except (RecursionError, TypeError, ValueError):
+        check_schema(schema)  # says what is wrong: too deep, not JSON ...
+        raise FormSchemaError(
+            "form schema is not a JSON document", [SchemaProblem("", "not serialisable as JSON")]
+        ) from None
+
+
+def compile_form(schema: dict | CompiledForm, known_hash: str | None = None) -> CompiledForm:
     """Check and compile a form schema, or return the cached compilation.
 
     Args:
         schema: the form's JSON Schema (a :class:`CompiledForm` is returned as is).
-        content_hash_: its :func:`content_hash`, when the caller has it stored.
+        known_hash: its :func:`content_hash`, when the caller has it stored.
 
     Raises:
         FormSchemaError: the schema is broken (an authoring problem).
     """
     if isinstance(schema, CompiledForm):
         return schema
-    key = content_hash_ or content_hash(schema)
+    key = known_hash or _cache_key(schema)
     found = _cache.get(key)
     if found is not None:
         return found
@@ -170,7 +180,9 @@ def verify_material_files(
     compiled = compile_form(schema)
     found = []
     for pointer, problem in missing_files(store, compiled.schema, data):
-        path = [int(t) if t.isdigit() else t for t in pointer.split("/")[1:]]
+        path = [int(t) if t.isdigit() else t for t in split(pointer)]
         label = compiled.labels.label(path, messages.normalize_locale(locale))
-        found.append(FieldError(pointer, "x-material", messages.material_message(label, problem, locale)))
-    return found
+        text = messages.material_message(label, problem, locale)
+        found.append((path, FieldError(pointer, "x-material", text)))
+    found.sort(key=_sort_key)
+    return [field_error for _, field_error in found]

@@ -35,6 +35,7 @@ UNCONDITIONAL = ("allOf",)
 CONDITIONAL = ("anyOf", "oneOf", "if", "then", "else", "dependentSchemas")
 
 MAX_WALK_DEPTH = 64
+MAX_IN_PLACE_PARTS = 1000  # allOf branches and $ref targets merged into one object level
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ def _children(node: SchemaNode) -> Iterator[SchemaNode]:
         for key in mapping:
             if isinstance(schema.get(key), dict):
                 for name, sub in schema[key].items():
-                    yield SchemaNode(f"{node.pointer}/{key}/{jp.escape(name)}", sub, depth, position)
+                    yield SchemaNode(
+                        f"{node.pointer}/{key}/{jp.escape(name)}", sub, depth, position
+                    )
 
 
 def iter_subschemas(schema: Any) -> Iterator[SchemaNode]:
@@ -101,7 +104,7 @@ def in_place_parts(schema: dict, root: Any, *, conditional: bool = True) -> Iter
     stack = [schema]
     while stack:
         current = stack.pop()
-        if not isinstance(current, dict) or id(current) in seen or len(seen) > MAX_WALK_DEPTH:
+        if not isinstance(current, dict) or id(current) in seen or len(seen) > MAX_IN_PLACE_PARTS:
             continue
         seen.add(id(current))
         yield current
@@ -155,20 +158,23 @@ def iter_fields(
 ) -> Iterator[tuple[tuple[str, ...], Any]]:
     """Yield ``(path, schema)`` for every field a form declares, parents first.
 
-    ``path`` holds property names; ``"*"`` stands for "any item" of an array.
+    ``path`` holds property names; ``"*"`` stands for "any item" of an array. A
+    recursive schema (a field that refers back to an enclosing object) is followed
+    once: the walk does not descend into a definition it is already inside.
     """
-    stack: list[tuple[tuple[str, ...], Any]] = [((), root)]
+    stack: list[tuple[tuple[str, ...], Any, frozenset[int]]] = [((), root, frozenset())]
     while stack:
-        path, schema = stack.pop()
-        if len(path) > MAX_WALK_DEPTH:
-            continue
+        path, schema, inside = stack.pop()
         if path:
             yield path, schema
         target = field_schema(schema, root)
+        if id(target) in inside or len(path) >= MAX_WALK_DEPTH:
+            continue
+        inside = inside | {id(target)}
         children = [
-            (path + (name,), sub)
+            (path + (name,), sub, inside)
             for name, sub in declared_properties(target, root, conditional=conditional).items()
         ]
         if into_arrays and isinstance(target, dict) and isinstance(target.get("items"), dict):
-            children.append((path + ("*",), target["items"]))
+            children.append((path + ("*",), target["items"], inside))
         stack.extend(reversed(children))

@@ -19,12 +19,13 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 
-from . import camunda, lint
+from . import camunda, lint, runtime
 from .spiff_validation import spiff_validation_issues
 from .errors import DeployRejected, LintIssue
 from .models import ProcessDefinition
 from .parser import YIWANG_NS, YiwangParser
 from .specs import dump_specs
+from .task_kinds import is_timer
 from .xml_safety import parse_xml
 
 BPMN_MODEL_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -140,12 +141,19 @@ def _store(uow, bundle, process_id, sources, digest, deployed_by, note, issues) 
     )
     session.add(definition)
     session.flush()
+    if _has_timer_start(spec):
+        runtime.replace_timer_start_instance(uow, definition, _start_event_ids(spec))
     return DeployedProcess(definition.id, process_id, definition.version, created=True)
 
 
 def _is_top_level(bundle, process_id) -> bool:
+    """An executable bpmn:process (SpiffWorkflow also keeps parsers for embedded subprocesses)."""
     parser = bundle.parser.get_process_parser(process_id)
-    return parser is not None and parser.process_executable
+    return (
+        parser is not None
+        and parser.process_executable
+        and etree.QName(parser.node).localname == "process"
+    )
 
 
 def _call_bindings(bundle, spec, subs) -> dict[str, Any]:
@@ -196,6 +204,14 @@ def _start_messages(spec) -> list[str]:
             if definition is not None and type(definition).__name__.endswith("MessageEventDefinition"):
                 names.append(definition.name)
     return names
+
+
+def _start_event_ids(spec) -> list[str]:
+    return [t.bpmn_id for t in spec.task_specs.values() if isinstance(t, StartEvent)]
+
+
+def _has_timer_start(spec) -> bool:
+    return any(isinstance(t, StartEvent) and is_timer(t) for t in spec.task_specs.values())
 
 
 def _form_keys(spec, subs) -> set[str]:

@@ -13,7 +13,9 @@ from uuid import UUID
 from sqlalchemy import delete
 
 from .models import MessageSubscription, TimerIndex
-from .task_kinds import is_catching, is_message, is_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+
+from .task_kinds import event_definitions, is_catching, timer_definition
 
 
 def sync(uow, loaded, delta) -> None:
@@ -31,22 +33,37 @@ def sync(uow, loaded, delta) -> None:
         return
     for task in list(wf.event_manager.tasks.values()):
         spec = task.task_spec
-        if is_timer(spec):
-            due = _timer_due(task)
+        timer = timer_definition(spec)
+        if timer is not None:
+            due = _timer_due(timer, task)
             if due is not None:
                 session.add(
-                    TimerIndex(task_id=str(task.id), instance_id=instance_id, element_id=spec.bpmn_id, due_at=due)
+                    TimerIndex(task_id=str(task.id), instance_id=instance_id,
+                               element_id=_element_of(spec, timer), due_at=due)
                 )
-        elif is_message(spec):
-            session.add(
-                MessageSubscription(
-                    task_id=str(task.id),
-                    instance_id=instance_id,
-                    message_name=spec.event_definition.name,
-                    correlations=task.workflow.correlations or {},
-                    business_key=loaded.row.business_key,
+        for definition in event_definitions(spec):
+            if isinstance(definition, MessageEventDefinition):
+                session.add(
+                    MessageSubscription(
+                        task_id=str(task.id),
+                        instance_id=instance_id,
+                        message_name=definition.name,
+                        correlations=task.workflow.correlations or {},
+                        business_key=loaded.row.business_key,
+                    )
                 )
-            )
+
+
+def _element_of(spec, definition) -> str:
+    """The BPMN element waiting for ``definition``: for an event-based gateway, the event after it."""
+    if spec.event_definition is definition:
+        return spec.bpmn_id
+    # SpiffWorkflow moves each following event's definition into the gateway, in
+    # the order of the gateway's outputs.
+    for index, candidate in enumerate(spec.event_definition.event_definitions):
+        if candidate is definition and index < len(spec.outputs):
+            return spec.outputs[index].bpmn_id
+    return spec.bpmn_id
 
 
 def _correlations_changed(loaded, delta) -> bool:
@@ -55,8 +72,8 @@ def _correlations_changed(loaded, delta) -> bool:
     )
 
 
-def _timer_due(task) -> datetime | None:
-    value = task.task_spec.event_definition.details(task).value
+def _timer_due(timer, task) -> datetime | None:
+    value = timer.details(task).value
     if isinstance(value, dict):  # a cycle that has not computed its next firing yet
         value = value.get("next")
     if value is None:

@@ -20,7 +20,7 @@ from . import history, instance_store, runtime
 from .actors import Actor
 from .errors import InvalidState, NotFound
 from .models import MessageSubscription, ProcessDefinition
-from .task_kinds import is_message, is_timer
+from .task_kinds import is_timer, message_definition
 
 
 class NoMatchingEvent(NotFound):
@@ -53,7 +53,7 @@ def correlate_message(
         if not caught and instance_id is None:
             caught = _start_by_message(uow, name, payload, correlations or {}, business_key, actor)
         if not caught:
-            raise NoMatchingEvent("no instance is waiting for this message", message=name,
+            raise NoMatchingEvent("no instance is waiting for this message", message_name=name,
                                   business_key=business_key)
         uow.commit()
         return caught
@@ -65,11 +65,10 @@ def _deliver(uow, instance_id, name, payload, correlations, actor) -> bool:
     if loaded.row.status != "running":
         return False
     wf = loaded.workflow
-    waiting = [t for t in wf.event_manager.tasks.values()
-               if is_message(t.task_spec) and t.task_spec.event_definition.name == name]
+    waiting = [t for t in wf.event_manager.tasks.values() if message_definition(t.task_spec, name)]
     if not waiting:
         return False
-    definition = waiting[0].task_spec.event_definition
+    definition = message_definition(waiting[0].task_spec, name)
     if getattr(definition, "message_var", None) is None:
         for task in waiting:
             task.data.update(payload)
@@ -97,13 +96,13 @@ def _start_by_message(uow, name, payload, correlations, business_key, actor) -> 
         loaded = instance_store.create(uow, definition, business_key=business_key,
                                        started_by=actor.user, call_definitions=calls)
         runtime.run_engine(loaded)
-        start = [t for t in loaded.workflow.event_manager.tasks.values()
-                 if is_message(t.task_spec) and t.task_spec.event_definition.name == name]
+        start = [t for t in loaded.workflow.event_manager.tasks.values() if message_definition(t.task_spec, name)]
         if not start:
             continue
-        if getattr(start[0].task_spec.event_definition, "message_var", None) is None:
+        catching = message_definition(start[0].task_spec, name)
+        if getattr(catching, "message_var", None) is None:
             start[0].data.update(payload)
-        loaded.workflow.send_event(BpmnEvent(start[0].task_spec.event_definition, payload, correlations))
+        loaded.workflow.send_event(BpmnEvent(catching, payload, correlations))
         runtime.run_engine(loaded)
         delta = instance_store.save(uow, loaded)
         history.record(uow, loaded.row.id, "instance.started", actor.user, message=name,

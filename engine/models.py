@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,34 +32,29 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class UtcDateTime(DateTime):
-    """Timezone-aware datetimes on every backend (SQLite drops the zone otherwise)."""
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend.
 
+    SQLite has no time zones: values are stored as naive UTC and given UTC back on
+    read; PostgreSQL stores ``timestamptz``. Naive inputs are refused so a local
+    clock time can never be stored as if it were UTC.
+    """
+
+    impl = DateTime(timezone=True)
     cache_ok = True
 
-    def __init__(self) -> None:
-        super().__init__(timezone=True)
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give a timezone-aware value")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def bind_processor(self, dialect):  # noqa: D102 - SQLAlchemy hook
-        parent = super().bind_processor(dialect)
-
-        def process(value):
-            if value is not None and value.tzinfo is not None and dialect.name == "sqlite":
-                value = value.astimezone(timezone.utc).replace(tzinfo=None)
-            return parent(value) if parent else value
-
-        return process
-
-    def result_processor(self, dialect, coltype):  # noqa: D102 - SQLAlchemy hook
-        parent = super().result_processor(dialect, coltype)
-
-        def process(value):
-            value = parent(value) if parent else value
-            if value is not None and value.tzinfo is None:
-                value = value.replace(tzinfo=timezone.utc)
-            return value
-
-        return process
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class ProcessDefinition(Base):
@@ -194,8 +190,9 @@ class MessageSubscription(Base):
     __table_args__ = (Index("ix_message_subscription_name", "message_name"),)
 
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # An event-based gateway waits for several messages with one task.
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
-    message_name: Mapped[str] = mapped_column(String(255))
+    message_name: Mapped[str] = mapped_column(String(255), primary_key=True)
     correlations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     business_key: Mapped[str | None] = mapped_column(String(255))
 

@@ -27,7 +27,7 @@ from .errors import (
     TaskNotFound,
     TaskNotReady,
 )
-from .models import ProcessDefinition, WorkTask, utcnow
+from .models import ProcessDefinition, ProcessInstance, TimerIndex, WorkTask, utcnow
 from .task_kinds import is_deferred
 
 MAX_DATA_BYTES = 1024 * 1024
@@ -67,6 +67,38 @@ def start_instance(
         schedule_deferred(uow, loaded, delta.upserts)
         uow.commit()
         return loaded.row.id
+
+
+TIMER_START = "timer-start"
+
+
+def replace_timer_start_instance(uow, definition: ProcessDefinition, start_ids: list[str]) -> str:
+    """Open the instance that waits at a timer start event, replacing an older version's.
+
+    A process with a timer start event begins when its timer fires; the waiting
+    instance is what the scheduler fires. Instances of earlier versions that are
+    still waiting at their start timer are cancelled (the new version's timer rules).
+    """
+    stale = uow.session.scalars(
+        select(ProcessInstance.id)
+        .join(TimerIndex, TimerIndex.instance_id == ProcessInstance.id)
+        .where(ProcessInstance.process_id == definition.process_id,
+               ProcessInstance.started_by == TIMER_START,
+               ProcessInstance.status == "running",
+               TimerIndex.element_id.in_(start_ids))
+    ).all()
+    for instance_id in stale:
+        loaded = instance_store.load(uow, instance_id)
+        loaded.workflow.cancel()
+        history.record(uow, instance_id, "instance.cancelled", TIMER_START, reason="replaced by a new version")
+        instance_store.save(uow, loaded, status="cancelled")
+    calls = resolve_call_definitions(uow, definition)
+    loaded = instance_store.create(uow, definition, business_key=None, started_by=TIMER_START,
+                                   call_definitions=calls)
+    run_engine(loaded)
+    instance_store.save(uow, loaded)
+    history.record(uow, loaded.row.id, "instance.started", TIMER_START, definition=definition.version)
+    return loaded.row.id
 
 
 def _definition(uow, process_id, definition_id) -> ProcessDefinition:

@@ -31,17 +31,6 @@ OPERATOR = Actor.system("operator")
 ON_SQLITE = not os.environ.get("YIWANG_TEST_DATABASE_URL")
 CST = timezone(timedelta(hours=8))
 
-utc_columns_broken_on_sqlite = pytest.mark.xfail(
-    ON_SQLITE, strict=True,
-    reason="engine: models.UtcDateTime subclasses DateTime, so on SQLite the dialect's DATETIME replaces its "
-    "bind/result processors: an aware datetime is stored as its own wall-clock time (+08:00 shifts by 8 h) "
-    "and read back naive",
-)
-no_matching_event_crashes = pytest.mark.xfail(
-    strict=True,
-    reason="engine: events.correlate_message raises NoMatchingEvent(..., message=name), which collides with "
-    "EngineError.__init__'s own 'message' argument: TypeError instead of NoMatchingEvent",
-)
 
 
 def deployed(env, name: str) -> str:
@@ -126,8 +115,6 @@ def test_a_timer_start_event_holds_the_case_until_the_timer_fires(env):
     assert timers_due(env, case) == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine: timer start events never create instances; only start_instance "
-                   "and start messages do (engine/jobs.py tick looks only at timers of running instances)")
 def test_a_process_with_a_timer_start_event_is_started_by_the_scheduler_once_its_date_has_passed(env):
     deployed(env, "timer_start_date")
     env.dispatcher.run_scheduler_once()
@@ -153,7 +140,6 @@ def test_an_intermediate_timer_holds_the_case_until_it_fires(env, process_id):
     assert "timers.expedited" in [h["action"] for h in history(env, case)]
 
 
-@utc_columns_broken_on_sqlite
 @pytest.mark.parametrize(
     ("process_id", "expected_due"),
     [
@@ -178,7 +164,7 @@ def test_a_waiting_timer_is_indexed_at_the_instant_it_is_due(env, process_id, ex
 
 @pytest.mark.parametrize("zone", [
     timezone.utc,
-    pytest.param(CST, marks=utc_columns_broken_on_sqlite),
+    CST,
 ], ids=["utc", "china"])
 def test_a_due_timer_fires_from_the_scheduler_without_an_operator(env, zone):
     deadline = datetime.now(zone) + timedelta(seconds=0.8)
@@ -277,7 +263,6 @@ def test_a_message_reaches_only_the_case_with_its_business_key(env):
     assert "amount" not in instance(env, first)["data"]
 
 
-@no_matching_event_crashes
 @pytest.mark.parametrize("where", [
     {"business_key": "BK-404"},
     {"correlations": {"case_key": {"case_no": "A-404"}}},

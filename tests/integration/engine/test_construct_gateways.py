@@ -23,12 +23,6 @@ from support.engine_kit import (
 
 CONSTRUCTS = DATA / "engine" / "constructs"
 
-event_gateway_not_indexed = pytest.mark.xfail(
-    strict=True,
-    reason="engine: SpiffWorkflow 3.2 makes the event-based gateway itself the waiting task, with a "
-    "MultipleEventDefinition; task_kinds.is_timer/is_message only match Timer/MessageEventDefinition, so "
-    "event_index stores no timer or subscription and expedite_timers/correlate_message never reach it",
-)
 
 
 def deployed(env, name: str) -> str:
@@ -128,7 +122,6 @@ def test_a_parallel_gateway_starts_both_reviews_and_its_join_waits_for_both(env)
 
 
 # -- event-based --------------------------------------------------------------------
-@event_gateway_not_indexed
 def test_an_event_based_gateway_waits_for_both_events(env):
     case = start(env, deployed(env, "event_gateway"), business_key="BK-1")
 
@@ -137,7 +130,6 @@ def test_an_event_based_gateway_waits_for_both_events(env):
     assert_survives_restart(env, case)
 
 
-@event_gateway_not_indexed
 def test_an_event_based_gateway_follows_the_message_when_it_comes_first(env):
     case = start(env, deployed(env, "event_gateway"), business_key="BK-1")
     assert_survives_restart(env, case)
@@ -149,7 +141,6 @@ def test_an_event_based_gateway_follows_the_message_when_it_comes_first(env):
     assert_survives_restart(env, case)
 
 
-@event_gateway_not_indexed
 def test_an_event_based_gateway_follows_the_timer_when_it_fires_first(env):
     case = start(env, deployed(env, "event_gateway"), business_key="BK-1")
     assert_survives_restart(env, case)

@@ -14,7 +14,6 @@ from support.engine_kit import (
     complete,
     deploy_files,
     instance,
-    one_ready,
     ready,
     start,
 )
@@ -162,8 +161,6 @@ def test_a_parallel_multi_instance_subprocess_runs_a_check_and_sign_off_per_depa
     assert sorted(instance(env, case)["data"]["opinions"]) == sorted(DEPARTMENTS)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: task_kinds.loop_item only looks at the task's direct parent, so tasks "
-                   "inside a multi-instance subprocess get loop_item None in worklists")
 def test_tasks_inside_a_multi_instance_subprocess_show_the_item_their_child_works_on(env):
     case = start(env, deployed(env, "mi_subprocess_parallel"), {"departments": DEPARTMENTS})
     assert_survives_restart(env, case)

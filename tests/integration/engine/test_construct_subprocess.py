@@ -57,9 +57,6 @@ def test_an_embedded_subprocess_runs_its_steps_with_the_case_data_and_hands_its_
                                       "report": "符合要求"}
 
 
-@pytest.mark.xfail(strict=True, reason="engine: deploy._is_top_level trusts process_executable, which SpiffWorkflow "
-                   "also sets on the parsers of embedded subprocesses: 'site_inspection' is stored as a startable "
-                   "process definition of its own")
 def test_deploying_a_process_with_an_embedded_subprocess_publishes_only_the_process(env):
     result = deploy(env, "subprocess_embedded")
     assert_survives_restart(env, start(env, "subprocess_embedded"))

@@ -30,11 +30,6 @@ OPERATOR = Actor.system("operator")
 CLERK_1, CLERK_2 = Actor.of("clerk1", "window"), Actor.of("clerk2", "window")
 ON_SQLITE = not os.environ.get("YIWANG_TEST_DATABASE_URL")
 
-utc_columns_broken_on_sqlite = pytest.mark.xfail(
-    ON_SQLITE, strict=True,
-    reason="engine: models.UtcDateTime subclasses DateTime, so on SQLite the dialect's DATETIME replaces its "
-    "bind/result processors: datetimes are read back naive (and non-UTC ones stored shifted)",
-)
 
 
 def deployed(env, name: str, *extra: str) -> str:
@@ -91,7 +86,6 @@ def test_a_user_task_is_offered_to_its_groups_with_its_form_and_time_limit(env):
     assert [h["actor"] for h in history(env, case) if h["action"] == "task.completed"] == ["clerk1", "zhang3"]
 
 
-@utc_columns_broken_on_sqlite
 def test_a_user_task_is_due_at_the_end_of_its_last_working_day(env):
     before = datetime.now(timezone.utc)
     case = start(env, deployed(env, "user_task"), {"applicant": "zhang3"})

@@ -31,6 +31,10 @@ def sync(uow, loaded, delta) -> None:
     session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance_id))
     if loaded.row.status not in {"running", "suspended"}:
         return
+    for name in _event_subprocess_messages(wf):
+        session.add(MessageSubscription(task_id=instance_id, instance_id=instance_id, message_name=name,
+                                        correlations=wf.correlations or {},
+                                        business_key=loaded.row.business_key))
     for task in list(wf.event_manager.tasks.values()):
         spec = task.task_spec
         timer = timer_definition(spec)
@@ -52,6 +56,18 @@ def sync(uow, loaded, delta) -> None:
                         business_key=loaded.row.business_key,
                     )
                 )
+
+
+def _event_subprocess_messages(wf) -> list[str]:
+    """Messages that start an event subprocess of the case (SpiffWorkflow starts those on catch)."""
+    names = []
+    for spec_name in getattr(wf.spec.start, "trigger_specs", []) or []:
+        sub_spec = wf.subprocess_specs.get(spec_name)
+        for start in getattr(sub_spec, "bpmn_start_events", []) or []:
+            definition = getattr(start, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition) and definition.name not in names:
+                names.append(definition.name)
+    return names
 
 
 def _element_of(spec, definition) -> str:

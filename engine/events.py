@@ -66,9 +66,9 @@ def _deliver(uow, instance_id, name, payload, correlations, actor) -> bool:
         return False
     wf = loaded.workflow
     waiting = [t for t in wf.event_manager.tasks.values() if message_definition(t.task_spec, name)]
-    if not waiting:
+    definition = message_definition(waiting[0].task_spec, name) if waiting else _event_subprocess_start(wf, name)
+    if definition is None:
         return False
-    definition = message_definition(waiting[0].task_spec, name)
     if getattr(definition, "message_var", None) is None:
         for task in waiting:
             task.data.update(payload)
@@ -81,6 +81,15 @@ def _deliver(uow, instance_id, name, payload, correlations, actor) -> bool:
     delta = instance_store.save(uow, loaded)
     runtime.schedule_deferred(uow, loaded, delta.upserts)
     return True
+
+
+def _event_subprocess_start(wf, name):
+    for spec_name in getattr(wf.spec.start, "trigger_specs", []) or []:
+        for start in getattr(wf.subprocess_specs.get(spec_name), "bpmn_start_events", []) or []:
+            definition = getattr(start, "event_definition", None)
+            if message_definition(start, name) is not None:
+                return definition
+    return None
 
 
 def _start_by_message(uow, name, payload, correlations, business_key, actor) -> list[str]:

@@ -55,7 +55,7 @@ class StateDelta:
     fingerprint: "Fingerprint" = field(default_factory=dict)
 
 
-Fingerprint = dict[UUID, tuple[int, float]]
+Fingerprint = dict[UUID, tuple]
 
 
 class StateCodec:
@@ -112,7 +112,7 @@ class StateCodec:
         delta = StateDelta(self.dump_meta(workflow))
         after = delta.fingerprint
         for task, key in iter_tasks(workflow):
-            now = (task.state, task.last_state_change)
+            now = _mark(task)
             after[task.id] = now
             old = before.get(task.id)
             if old is None or task.state & _VOLATILE or old != now:
@@ -196,9 +196,18 @@ def iter_tasks(workflow: BpmnWorkflow) -> Iterator[tuple[Task, str | None]]:
             yield task, key
 
 
+def _mark(task: Task) -> tuple:
+    # A finished task's row is rewritten only if one of these moved. Children are
+    # included because SpiffWorkflow re-links children of tasks whose own state does
+    # not change (a completed Start gains an event subprocess, predicted tasks are
+    # re-predicted).
+    children = task._children
+    return (task.state, task.last_state_change, len(children), children[-1] if children else None)
+
+
 def fingerprint(workflow: BpmnWorkflow) -> Fingerprint:
-    """(state, last change) of every task: what :meth:`StateCodec.diff` compares against."""
-    return {t.id: (t.state, t.last_state_change) for t, _ in iter_tasks(workflow)}
+    """A change mark for every task: what :meth:`StateCodec.diff` compares against."""
+    return {t.id: _mark(t) for t, _ in iter_tasks(workflow)}
 
 
 def migrate(meta: dict[str, Any], bodies: dict[str, dict[str, Any]]):

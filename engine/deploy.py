@@ -56,7 +56,7 @@ def check_bundle(uow, files: dict[str, bytes]) -> tuple[_ParsedBundle, list[Lint
     """Parse and lint without storing anything: the report a designer sees."""
     env = uow.env
     parser, roots, issues = YiwangParser(), {}, []
-    form_keys = env.known_form_keys() if env.known_form_keys else None
+    form_keys = env.forms.known_keys(uow.session) if env.forms is not None else None
     for filename, content in sorted(files.items()):
         try:
             root = parse_xml(content, filename, max_bytes=env.config.max_xml_bytes,

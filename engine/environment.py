@@ -7,8 +7,7 @@ app, the CLI and workers each build one from an :class:`~engine.config.EngineCon
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -21,8 +20,17 @@ from .specs import SpecCache, make_registry
 from .state import StateCodec
 from .unit_of_work import UnitOfWork
 
-# form_key, data -> list of {"pointer", "message", ...}; empty when the data is valid.
-FormChecker = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
+
+
+class FormService(Protocol):
+    """What the engine needs from forms (implemented by :class:`forms.binding.FormBinding`)."""
+
+    def known_keys(self, session) -> set[str]: ...
+
+    def pin(self, session, form_keys: list[str]) -> dict[str, int]: ...
+
+    def check(self, session, form_key: str, version: int | None, data: dict[str, Any],
+              locale: str = "zh-CN") -> list[dict[str, Any]]: ...
 
 
 class EngineEnv:
@@ -32,8 +40,7 @@ class EngineEnv:
         *,
         db_engine: Engine | None = None,
         connectors: ConnectorRegistry | None = None,
-        form_checker: FormChecker | None = None,
-        known_form_keys: Callable[[], set[str]] | None = None,
+        forms: FormService | None = None,
     ) -> None:
         self.config = config or EngineConfig()
         self.db_engine = db_engine or make_db_engine(self.config.database_url)
@@ -44,8 +51,8 @@ class EngineEnv:
         self.instances = InstanceCache(self.config.instance_cache_size)
         self.connectors = connectors or ConnectorRegistry.with_builtins()
         self.script_engine = make_engine_script_engine(self.config, self.connectors)
-        self.form_checker = form_checker
-        self.known_form_keys = known_form_keys
+        # Without a form service, steps accept any JSON data (engine-only use).
+        self.forms = forms
         from .jobs import make_dispatcher  # jobs imports runtime, which needs this module's types
 
         self.dispatcher = make_dispatcher(self)

@@ -103,6 +103,8 @@ class ProcessInstance(Base):
     state_meta: Mapped[dict[str, Any]] = mapped_column(JSON)
     # {called_process_id: definition id} pinned when the instance started.
     call_definitions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # {form_key: version} pinned when the instance started: a case keeps its forms.
+    form_versions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     started_by: Mapped[str | None] = mapped_column(String(255))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import (
     BusinessRuleTaskParser,
@@ -83,6 +84,10 @@ class ScriptParser(_YiwangExtensions, ScriptTaskParser):
     pass
 
 
+class StartParser(_YiwangExtensions, SpiffStartEventParser):
+    """Start events carry the application form's key."""
+
+
 class ServiceParser(_YiwangExtensions, SpiffTaskParser):
     """Service tasks name a connector: spiff operator, ``yw:connector`` or ``camunda:topic``."""
 
@@ -140,6 +145,7 @@ class YiwangParser(SpiffBpmnParser):
             RuleTaskParser,
             SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")][1],
         ),
+        full_tag("startEvent"): (StartParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
         full_tag("scriptTask"): (ScriptParser, DeferredScriptTask),
         full_tag("serviceTask"): (ServiceParser, DeferredServiceTask),
     }

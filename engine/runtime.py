@@ -31,6 +31,9 @@ from .models import ProcessDefinition, ProcessInstance, TimerIndex, WorkTask, ut
 from .task_kinds import is_deferred
 
 MAX_DATA_BYTES = 1024 * 1024
+# Case data key under which each form step's submission is kept (see complete_task).
+TASKS_NAMESPACE = "tasks"
+RESERVED_KEYS = {TASKS_NAMESPACE}
 
 
 class ProcessStepFailed(EngineError):
@@ -48,6 +51,7 @@ def start_instance(
     data: dict[str, Any] | None = None,
     business_key: str | None = None,
     actor: Actor | None = None,
+    locale: str = "zh-CN",
 ) -> str:
     """Start a case of the latest (or the given) definition; returns the instance id."""
     data = check_data(data or {})
@@ -58,7 +62,9 @@ def start_instance(
         loaded = instance_store.create(
             uow, definition, business_key=business_key, started_by=actor.user, call_definitions=calls
         )
-        _check_start_form(uow, loaded, data)
+        if uow.env.forms is not None:
+            loaded.row.form_versions = uow.env.forms.pin(uow.session, definition.form_keys or [])
+        _check_start_form(uow, loaded, data, locale)
         for task in loaded.workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
         run_engine(loaded)
@@ -141,25 +147,35 @@ def resolve_call_definitions(uow, definition: ProcessDefinition) -> dict[str, in
     return pinned
 
 
-def _check_start_form(uow, loaded, data) -> None:
+def _check_start_form(uow, loaded, data, locale) -> None:
     for spec in loaded.workflow.spec.task_specs.values():
         if isinstance(spec, StartEvent):
             form_key = assignment.attributes_of(spec).get("formKey")
-            _check_form(uow, form_key, data, element_id=spec.bpmn_id)
+            _check_form(uow, loaded.row, form_key, data, locale, element_id=spec.bpmn_id)
 
 
-def _check_form(uow, form_key, data, **where) -> None:
-    checker = uow.env.form_checker
-    if not form_key or checker is None:
-        return
-    errors = checker(form_key, data)
+def _check_form(uow, row, form_key, data, locale, **where) -> bool:
+    """Check data against the case's pinned version of the form; True if there is one."""
+    forms = uow.env.forms
+    if not form_key or forms is None:
+        return False
+    version = (row.form_versions or {}).get(form_key)
+    errors = forms.check(uow.session, form_key, version, data, locale)
     if errors:
-        raise InvalidData("the data does not fit the step's form", errors=errors, form_key=form_key, **where)
+        raise InvalidData("the data does not fit the step's form", errors=errors, form_key=form_key,
+                          form_version=version, **where)
+    return True
 
 
 # -- working tasks ----------------------------------------------------------
-def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, actor: Actor) -> str:
-    """Complete a human task with the given data; returns the instance id."""
+def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, actor: Actor,
+                  locale: str = "zh-CN") -> str:
+    """Complete a human task with the given data; returns the instance id.
+
+    With a form bound, the data must fit the case's version of it (closed: no
+    undeclared fields); it is merged into the case data, where conditions read it,
+    and kept intact under ``tasks[<element id>]`` as that step's own record.
+    """
     data = check_data(data or {})
     with uow:
         work = _work_task(uow, task_id)
@@ -171,8 +187,11 @@ def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, acto
         task = loaded.workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
             raise TaskNotReady("the task is not waiting to be completed", task_id=task_id)
-        _check_form(uow, work.form_key, data, task_id=task_id, element_id=work.element_id)
+        has_form = _check_form(uow, loaded.row, work.form_key, data, locale, task_id=task_id,
+                               element_id=work.element_id)
         task.data.update(data)
+        if has_form:
+            task.data[TASKS_NAMESPACE] = {**task.data.get(TASKS_NAMESPACE, {}), work.element_id: data}
         _run_task(task)
         work.completed_by = actor.user
         history.record(
@@ -330,9 +349,10 @@ def check_data(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidData("data must be a JSON object", errors=[{"pointer": "", "message": "not an object"}])
     errors = [
-        {"pointer": f"/{key}", "message": "field names must be identifiers not starting with '_'"}
+        {"pointer": f"/{key}", "message": "field names must be identifiers, not start with '_' and not be "
+                                           f"one of {sorted(RESERVED_KEYS)}"}
         for key in data
-        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_")
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_") or key in RESERVED_KEYS
     ]
     if errors:
         raise InvalidData("the data has field names the process cannot use", errors=errors)

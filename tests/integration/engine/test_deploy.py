@@ -104,11 +104,16 @@ def test_an_oversized_file_is_refused_before_parsing(make_env):
     assert definitions(env) == 0
 
 
-def test_form_keys_the_platform_does_not_know_are_refused(make_env, db_engine):
+def test_form_keys_the_platform_does_not_know_are_refused(db_engine):
     from engine.config import EngineConfig
     from engine.environment import EngineEnv
+    from forms.binding import FormBinding
+    from forms.store import publish_form
 
-    env = EngineEnv(EngineConfig(), db_engine=db_engine, known_form_keys=lambda: {"application"})
+    env = EngineEnv(EngineConfig(), db_engine=db_engine, forms=FormBinding())
+    with env.unit_of_work() as uow:
+        publish_form(uow.session, "application", {"type": "object", "properties": {"applicant": {"type": "string"}}})
+        uow.commit()
     with pytest.raises(DeployRejected) as refused:
         deploy_files(env, BPMN)
     unknown = {i.element_id for i in refused.value.issues if i.code == "unknown-form-key"}

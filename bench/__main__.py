@@ -11,7 +11,7 @@ import platform
 import sys
 from datetime import datetime, timezone
 
-from . import engine_bench
+from . import engine_bench, forms_bench
 
 
 def main(argv=None) -> int:
@@ -28,6 +28,12 @@ def main(argv=None) -> int:
     if args.postgres:
         print()
         print(engine_bench.report("PostgreSQL", engine_bench.run(args.postgres, quick=args.quick)))
+    print()
+    print("## form validation")
+    print()
+    print("```")
+    forms_bench.main(["--runs", "300" if args.quick else "2000"])
+    print("```")
     return 0
 
 

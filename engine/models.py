@@ -173,6 +173,23 @@ class WorkTaskCandidate(Base):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+class InstanceCopy(Base):
+    """A case copied to someone for information (抄送): they may read it, not work it."""
+
+    __tablename__ = "instance_copy"
+    __table_args__ = (Index("ix_instance_copy_user", "to_user"), Index("ix_instance_copy_group", "to_group"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    to_user: Mapped[str | None] = mapped_column(String(255))
+    to_group: Mapped[str | None] = mapped_column(String(255))
+    by: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class TimerIndex(Base):
     """A waiting timer event: when it is due, so a poller can find it without loading instances."""
 

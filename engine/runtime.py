@@ -178,12 +178,12 @@ def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, acto
     """
     data = check_data(data or {})
     with uow:
-        work = _work_task(uow, task_id)
-        _require_ready(work)
-        _require_access(work, actor)
+        work = work_task(uow, task_id)
+        require_ready(work)
+        require_access(work, actor)
         loaded = instance_store.load(uow, work.instance_id)
         instance_store.discard_on_failure(uow, work.instance_id)
-        _require_running(loaded.row)
+        require_running(loaded.row)
         task = loaded.workflow.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY:
             raise TaskNotReady("the task is not waiting to be completed", task_id=task_id)
@@ -192,7 +192,7 @@ def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, acto
         task.data.update(data)
         if has_form:
             task.data[TASKS_NAMESPACE] = {**task.data.get(TASKS_NAMESPACE, {}), work.element_id: data}
-        _run_task(task)
+        run_task(task)
         work.completed_by = actor.user
         history.record(
             uow, work.instance_id, "task.completed", actor.user,
@@ -208,9 +208,9 @@ def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, acto
 def claim_task(uow, task_id: str, *, actor: Actor) -> None:
     """Take a group task as one's own; fails if someone else holds it."""
     with uow:
-        work = _work_task(uow, task_id)
-        _require_ready(work)
-        _require_access(work, actor)
+        work = work_task(uow, task_id)
+        require_ready(work)
+        require_access(work, actor)
         if work.assignee == actor.user:
             return
         claimed = uow.session.execute(
@@ -228,8 +228,8 @@ def claim_task(uow, task_id: str, *, actor: Actor) -> None:
 def unclaim_task(uow, task_id: str, *, actor: Actor) -> None:
     """Give a claimed task back to its groups."""
     with uow:
-        work = _work_task(uow, task_id)
-        _require_ready(work)
+        work = work_task(uow, task_id)
+        require_ready(work)
         if work.assignee is None:
             return
         if work.assignee != actor.user and not actor.unrestricted:
@@ -240,24 +240,24 @@ def unclaim_task(uow, task_id: str, *, actor: Actor) -> None:
         uow.commit()
 
 
-def _work_task(uow, task_id: str) -> WorkTask:
+def work_task(uow, task_id: str) -> WorkTask:
     work = uow.session.get(WorkTask, task_id)
     if work is None:
         raise TaskNotFound("no task with this id", task_id=task_id)
     return work
 
 
-def _require_ready(work: WorkTask) -> None:
+def require_ready(work: WorkTask) -> None:
     if work.state != "ready":
         raise TaskNotReady(f"the task is already {work.state}", task_id=work.id, state=work.state)
 
 
-def _require_access(work: WorkTask, actor: Actor) -> None:
+def require_access(work: WorkTask, actor: Actor) -> None:
     if not actor.may_work(work.assignee, work.candidate_groups or [], work.candidate_users or []):
         raise NotAllowed("this task is not yours or your groups'", task_id=work.id, user=actor.user)
 
 
-def _require_running(row) -> None:
+def require_running(row) -> None:
     if row.status != "running":
         raise InvalidState(f"the instance is {row.status}", instance_id=row.id, status=row.status)
 
@@ -306,7 +306,7 @@ def run_engine(loaded) -> None:
         raise step_failure(err) from err
 
 
-def _run_task(task) -> None:
+def run_task(task) -> None:
     try:
         task.run()
     except SpiffWorkflowException as err:

@@ -36,6 +36,8 @@ def sync(uow, loaded, delta) -> None:
         indexed = existing.get(task_id)
         if task.state == TaskState.READY and indexed is None:
             _insert(uow, row, loaded.definition, task, now)
+        elif task.state == TaskState.READY and indexed.state != "ready":
+            _reopen(session, indexed, now)
         elif indexed is not None and indexed.state == "ready":
             if task.state == TaskState.COMPLETED:
                 _set_state(session, indexed, "completed", now)
@@ -78,6 +80,18 @@ def _insert(uow, row, definition, task, now) -> None:
                 due_at=who.due_at,
             )
         )
+
+
+def _reopen(session, indexed: WorkTask, now) -> None:
+    """A finished step made ready again (returned to, withdrawn): back to whoever did it."""
+    indexed.assignee = indexed.completed_by or indexed.assignee
+    indexed.claimed_at = now if indexed.assignee else None
+    indexed.completed_at = None
+    indexed.completed_by = None
+    indexed.state = "ready"
+    session.execute(
+        update(WorkTaskCandidate).where(WorkTaskCandidate.task_id == indexed.id).values(state="ready")
+    )
 
 
 def _set_state(session, indexed: WorkTask, state: str, now) -> None:

@@ -48,6 +48,8 @@ class EngineEnv:
         self.registry = make_registry()
         self.codec = StateCodec(self.registry)
         self.specs = SpecCache(self.registry)
+        # definition id -> DefinitionInfo; definitions are immutable, so never stale.
+        self.definitions: dict[int, Any] = {}
         self.instances = InstanceCache(self.config.instance_cache_size)
         self.connectors = connectors or ConnectorRegistry.with_builtins()
         self.script_engine = make_engine_script_engine(self.config, self.connectors)

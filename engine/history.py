@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import HistoryEvent
+from sqlalchemy import insert
+
+from .models import HistoryEvent, utcnow
 
 
 def record(
@@ -17,13 +19,9 @@ def record(
     element_id: str | None = None,
     **details: Any,
 ) -> None:
-    uow.session.add(
-        HistoryEvent(
-            instance_id=instance_id,
-            task_id=task_id,
-            element_id=element_id,
-            action=action,
-            actor=actor,
-            details=details,
+    uow.session.execute(
+        insert(HistoryEvent).values(
+            instance_id=instance_id, task_id=task_id, element_id=element_id,
+            action=action, actor=actor, details=details, at=utcnow(),
         )
     )

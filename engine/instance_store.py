@@ -24,15 +24,31 @@ from .unit_of_work import UnitOfWork
 from .workflow import YiwangWorkflow
 
 
+@dataclass(frozen=True)
+class DefinitionInfo:
+    """What a step needs of its (immutable) definition; cached per process."""
+
+    id: int
+    process_id: str
+    version: int
+    form_keys: tuple[str, ...]
+
+    @classmethod
+    def of(cls, definition: ProcessDefinition) -> "DefinitionInfo":
+        return cls(definition.id, definition.process_id, definition.version, tuple(definition.form_keys or ()))
+
+
 @dataclass
 class LoadedInstance:
     """An instance row with its live workflow, as one step sees it."""
 
     row: ProcessInstance
-    definition: ProcessDefinition
+    definition: DefinitionInfo
     workflow: BpmnWorkflow
     before: dict = field(default_factory=dict)  # fingerprint taken at load
     is_new: bool = False
+    # task id -> user, for human tasks this step completed (written to the task index).
+    completed_by: dict[str, str | None] = field(default_factory=dict)
 
 
 def get_definition(uow: UnitOfWork, definition_id: int) -> ProcessDefinition:
@@ -42,14 +58,26 @@ def get_definition(uow: UnitOfWork, definition_id: int) -> ProcessDefinition:
     return definition
 
 
-def specs_for(uow: UnitOfWork, definition: ProcessDefinition, call_definitions: dict[str, int]):
+def definition_info(uow: UnitOfWork, definition_id: int) -> DefinitionInfo:
+    """The definition's step-relevant fields, from this process's cache after the first read."""
+    cache = uow.env.definitions
+    info = cache.get(definition_id)
+    if info is None:
+        info = cache[definition_id] = DefinitionInfo.of(get_definition(uow, definition_id))
+    return info
+
+
+def _stored_spec(uow: UnitOfWork, definition_id: int):
+    return lambda: get_definition(uow, definition_id).spec
+
+
+def specs_for(uow: UnitOfWork, definition_id: int, call_definitions: dict[str, int]):
     """The definition's specs plus those of the called processes pinned for an instance."""
-    spec, subs = uow.env.specs.get(definition.id, lambda: definition.spec)
+    spec, subs = uow.env.specs.get(definition_id, _stored_spec(uow, definition_id))
     if call_definitions:
         subs = dict(subs)
         for process_id, def_id in call_definitions.items():
-            called = get_definition(uow, def_id)
-            called_spec, called_subs = uow.env.specs.get(called.id, lambda: called.spec)
+            called_spec, called_subs = uow.env.specs.get(def_id, _stored_spec(uow, def_id))
             subs.setdefault(process_id, called_spec)
             for name, sub in called_subs.items():
                 subs.setdefault(name, sub)
@@ -58,14 +86,16 @@ def specs_for(uow: UnitOfWork, definition: ProcessDefinition, call_definitions: 
 
 def create(
     uow: UnitOfWork,
-    definition: ProcessDefinition,
+    definition: ProcessDefinition | DefinitionInfo,
     *,
     business_key: str | None,
     started_by: str | None,
     call_definitions: dict[str, int],
 ) -> LoadedInstance:
     """A new instance in memory; :func:`save` stores it."""
-    spec, subs = specs_for(uow, definition, call_definitions)
+    if isinstance(definition, ProcessDefinition):
+        definition = DefinitionInfo.of(definition)
+    spec, subs = specs_for(uow, definition.id, call_definitions)
     workflow = YiwangWorkflow(spec, subs, script_engine=uow.env.script_engine)
     row = ProcessInstance(
         id=str(uuid.uuid4()),
@@ -85,7 +115,7 @@ def load(uow: UnitOfWork, instance_id: str) -> LoadedInstance:
     row = session.get(ProcessInstance, instance_id)
     if row is None:
         raise InstanceNotFound("no process instance with this id", instance_id=instance_id)
-    definition = get_definition(uow, row.definition_id)
+    definition = definition_info(uow, row.definition_id)
     cached = uow.env.instances.take(instance_id, row.version)
     if cached is not None:
         workflow, before = cached.workflow, cached.fingerprint
@@ -97,7 +127,7 @@ def load(uow: UnitOfWork, instance_id: str) -> LoadedInstance:
                 )
             ).all()
         )
-        spec, subs = specs_for(uow, definition, row.call_definitions or {})
+        spec, subs = specs_for(uow, definition.id, row.call_definitions or {})
         workflow = uow.env.codec.restore(row.state_meta, bodies, spec, subs)
         workflow.script_engine = uow.env.script_engine
         before = fingerprint(workflow)

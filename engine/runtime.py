@@ -193,7 +193,7 @@ def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, acto
         if has_form:
             task.data[TASKS_NAMESPACE] = {**task.data.get(TASKS_NAMESPACE, {}), work.element_id: data}
         run_task(task)
-        work.completed_by = actor.user
+        loaded.completed_by[task_id] = actor.user
         history.record(
             uow, work.instance_id, "task.completed", actor.user,
             task_id=task_id, element_id=work.element_id, data=data,

@@ -1,105 +1,98 @@
 """Keeps ``work_task`` (and its candidate rows) in step with the workflow, per step.
 
-Only tasks the step changed are looked at, so the cost does not grow with the
-size of the instance.
+Only tasks the step changed are looked at, and what changed is read from the
+before/after change marks (:mod:`engine.state`) rather than from the database, so
+the cost does not grow with the instance and costs no extra query.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, update
 from SpiffWorkflow.util.task import TaskState
 
 from . import assignment
 from .models import WorkTask, WorkTaskCandidate, utcnow
 from .task_kinds import human_kind, loop_item
 
+_FINISHED = (TaskState.COMPLETED, TaskState.CANCELLED)
+
 
 def sync(uow, loaded, delta) -> None:
-    wf, row = loaded.workflow, loaded.row
-    changed = {}
+    wf, before = loaded.workflow, loaded.before
+    new, reopened, finished = [], [], {"completed": [], "cancelled": []}
     for task_id in delta.upserts:
         task = wf.get_task_from_id(UUID(task_id))
-        if task is not None and human_kind(task.task_spec):
-            changed[task_id] = task
-    gone = set(delta.deletes)
-    if not changed and not gone:
-        return
-    session = uow.session
-    existing = {
-        t.id: t
-        for t in session.scalars(select(WorkTask).where(WorkTask.id.in_(list(changed) + list(gone))))
-    }
+        if task is None or not human_kind(task.task_spec):
+            continue
+        old = before.get(task.id)
+        old_state = old[0] if old else None
+        if task.state == TaskState.READY and old_state != TaskState.READY:
+            (reopened if old_state in _FINISHED else new).append(task)
+        elif old_state == TaskState.READY and task.state in _FINISHED:
+            finished["completed" if task.state == TaskState.COMPLETED else "cancelled"].append(task_id)
+    # Removed from the tree (returned past, cancelled boundary paths ...): no longer workable.
+    finished["cancelled"].extend(t for t in delta.deletes if before.get(UUID(t), (None,))[0] == TaskState.READY)
     now = utcnow()
-    for task_id, task in changed.items():
-        indexed = existing.get(task_id)
-        if task.state == TaskState.READY and indexed is None:
-            _insert(uow, row, loaded.definition, task, now)
-        elif task.state == TaskState.READY and indexed.state != "ready":
-            _reopen(session, indexed, now)
-        elif indexed is not None and indexed.state == "ready":
-            if task.state == TaskState.COMPLETED:
-                _set_state(session, indexed, "completed", now)
-            elif task.state == TaskState.CANCELLED:
-                _set_state(session, indexed, "cancelled", now)
-    for task_id in gone:
-        indexed = existing.get(task_id)
-        if indexed is not None and indexed.state == "ready":
-            _set_state(session, indexed, "cancelled", now)
+    if new:
+        _insert(uow, loaded, new, now)
+    for state, ids in finished.items():
+        if ids:
+            _finish(uow, ids, state, now, loaded.completed_by)
+    if reopened:
+        _reopen(uow, [str(t.id) for t in reopened], now)
 
 
-def _insert(uow, row, definition, task, now) -> None:
-    who = assignment.resolve(task, now)
-    work = WorkTask(
-        id=str(task.id),
-        instance_id=row.id,
-        definition_id=definition.id,
-        process_id=definition.process_id,
-        business_key=row.business_key,
-        element_id=task.task_spec.bpmn_id,
-        name=task.task_spec.bpmn_name,
-        kind=human_kind(task.task_spec),
-        state="ready",
-        assignee=who.assignee,
-        candidate_groups=who.candidate_groups,
-        candidate_users=who.candidate_users,
-        form_key=who.form_key,
-        loop_item=_json_safe(loop_item(task)),
-        due_at=who.due_at,
-        created_at=now,
-    )
-    uow.session.add(work)
-    for group in dict.fromkeys(who.candidate_groups):
-        uow.session.add(
-            WorkTaskCandidate(
-                task_id=work.id,
-                group_name=group,
-                state="ready",
-                process_id=definition.process_id,
-                due_at=who.due_at,
-            )
+def _insert(uow, loaded, tasks, now) -> None:
+    row, definition = loaded.row, loaded.definition
+    works, candidates = [], []
+    for task in tasks:
+        who = assignment.resolve(task, now)
+        task_id = str(task.id)
+        works.append({
+            "id": task_id, "instance_id": row.id, "definition_id": definition.id,
+            "process_id": definition.process_id, "business_key": row.business_key,
+            "element_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name,
+            "kind": human_kind(task.task_spec), "state": "ready", "assignee": who.assignee,
+            "candidate_groups": who.candidate_groups, "candidate_users": who.candidate_users,
+            "form_key": who.form_key, "loop_item": _json_safe(loop_item(task)), "due_at": who.due_at,
+            "created_at": now, "claimed_at": None, "completed_at": None, "completed_by": None,
+        })
+        candidates.extend(
+            {"task_id": task_id, "group_name": group, "state": "ready",
+             "process_id": definition.process_id, "due_at": who.due_at}
+            for group in dict.fromkeys(who.candidate_groups)
         )
+    uow.session.execute(insert(WorkTask), works)
+    if candidates:
+        uow.session.execute(insert(WorkTaskCandidate), candidates)
 
 
-def _reopen(session, indexed: WorkTask, now) -> None:
-    """A finished step made ready again (returned to, withdrawn): back to whoever did it."""
-    indexed.assignee = indexed.completed_by or indexed.assignee
-    indexed.claimed_at = now if indexed.assignee else None
-    indexed.completed_at = None
-    indexed.completed_by = None
-    indexed.state = "ready"
-    session.execute(
-        update(WorkTaskCandidate).where(WorkTaskCandidate.task_id == indexed.id).values(state="ready")
+def _finish(uow, task_ids, state, now, completed_by) -> None:
+    by_user: dict[str | None, list[str]] = {}
+    for task_id in task_ids:
+        by_user.setdefault(completed_by.get(task_id) if state == "completed" else None, []).append(task_id)
+    for user, ids in by_user.items():
+        uow.session.execute(
+            update(WorkTask).where(WorkTask.id.in_(ids), WorkTask.state == "ready")
+            .values(state=state, completed_at=now, completed_by=user)
+        )
+    uow.session.execute(
+        update(WorkTaskCandidate).where(WorkTaskCandidate.task_id.in_(task_ids)).values(state=state)
     )
 
 
-def _set_state(session, indexed: WorkTask, state: str, now) -> None:
-    indexed.state = state
-    if state != "ready" and indexed.completed_at is None:
-        indexed.completed_at = now
-    session.execute(
-        update(WorkTaskCandidate).where(WorkTaskCandidate.task_id == indexed.id).values(state=state)
+def _reopen(uow, task_ids, now) -> None:
+    """Finished steps made ready again (returned to, withdrawn): back to whoever did them."""
+    uow.session.execute(
+        update(WorkTask).where(WorkTask.id.in_(task_ids)).values(
+            state="ready", assignee=WorkTask.completed_by, claimed_at=None,
+            completed_at=None, completed_by=None,
+        )
+    )
+    uow.session.execute(
+        update(WorkTaskCandidate).where(WorkTaskCandidate.task_id.in_(task_ids)).values(state="ready")
     )
 
 

@@ -158,11 +158,22 @@ class WorkTask(Base):
     completed_by: Mapped[str | None] = mapped_column(String(255))
 
 
+# Sorts after every real deadline: queues put tasks without one last, on every backend.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+
+
 class WorkTaskCandidate(Base):
-    """(group, task) pairs, with the columns a department queue filters and sorts on."""
+    """(group, task) pairs, with the columns a department queue filters and sorts on.
+
+    A queue page (group, state, optionally process; by deadline) is one index range
+    scan, whatever the number of open tasks.
+    """
 
     __tablename__ = "work_task_candidate"
-    __table_args__ = (Index("ix_work_task_candidate_queue", "group_name", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_work_task_candidate_queue", "group_name", "state", "due_sort", "task_id"),
+        Index("ix_work_task_candidate_item_queue", "group_name", "state", "process_id", "due_sort", "task_id"),
+    )
 
     task_id: Mapped[str] = mapped_column(
         ForeignKey("work_task.id", ondelete="CASCADE"), primary_key=True
@@ -170,7 +181,7 @@ class WorkTaskCandidate(Base):
     group_name: Mapped[str] = mapped_column(String(255), primary_key=True)
     state: Mapped[str] = mapped_column(String(20))
     process_id: Mapped[str] = mapped_column(String(255))
-    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    due_sort: Mapped[datetime] = mapped_column(UtcDateTime(), default=NO_DEADLINE)
 
 
 class InstanceCopy(Base):

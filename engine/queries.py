@@ -39,26 +39,34 @@ class TaskFilter:
 
 
 def list_tasks(uow, flt: TaskFilter) -> list[dict[str, Any]]:
-    query = select(WorkTask)
-    if flt.group is not None:
-        query = query.join(WorkTaskCandidate, WorkTaskCandidate.task_id == WorkTask.id).where(
-            WorkTaskCandidate.group_name == flt.group
-        )
-        if flt.state is not None:
-            query = query.where(WorkTaskCandidate.state == flt.state)
-    if flt.state is not None:
-        query = query.where(WorkTask.state == flt.state)
-    for column, value in (
-        (WorkTask.assignee, flt.assignee),
-        (WorkTask.process_id, flt.process_id),
-        (WorkTask.instance_id, flt.instance_id),
-    ):
+    """Tasks matching the filter, soonest deadline first (no deadline last)."""
+    query = _group_queue(flt) if flt.group is not None else _task_query(flt)
+    for column, value in ((WorkTask.assignee, flt.assignee), (WorkTask.instance_id, flt.instance_id)):
         if value is not None:
             query = query.where(column == value)
     query = _visible(query, flt.visible_to)
-    query = query.order_by(WorkTask.due_at.is_(None), WorkTask.due_at, WorkTask.created_at, WorkTask.id)
     rows = uow.session.scalars(query.limit(flt.limit).offset(flt.offset))
     return [task_view(t) for t in rows]
+
+
+def _group_queue(flt: TaskFilter) -> Select:
+    # Filter and sort on the candidate row so the page is one index range scan.
+    c = WorkTaskCandidate
+    query = select(WorkTask).join(c, c.task_id == WorkTask.id).where(c.group_name == flt.group)
+    if flt.state is not None:
+        query = query.where(c.state == flt.state)
+    if flt.process_id is not None:
+        query = query.where(c.process_id == flt.process_id)
+    return query.order_by(c.due_sort, c.task_id)
+
+
+def _task_query(flt: TaskFilter) -> Select:
+    query = select(WorkTask)
+    if flt.state is not None:
+        query = query.where(WorkTask.state == flt.state)
+    if flt.process_id is not None:
+        query = query.where(WorkTask.process_id == flt.process_id)
+    return query.order_by(WorkTask.due_at.is_(None), WorkTask.due_at, WorkTask.created_at, WorkTask.id)
 
 
 def _visible(query: Select, actor: Actor | None) -> Select:

@@ -13,7 +13,7 @@ from sqlalchemy import insert, update
 from SpiffWorkflow.util.task import TaskState
 
 from . import assignment
-from .models import WorkTask, WorkTaskCandidate, utcnow
+from .models import NO_DEADLINE, WorkTask, WorkTaskCandidate, utcnow
 from .task_kinds import human_kind, loop_item
 
 _FINISHED = (TaskState.COMPLETED, TaskState.CANCELLED)
@@ -61,7 +61,7 @@ def _insert(uow, loaded, tasks, now) -> None:
         })
         candidates.extend(
             {"task_id": task_id, "group_name": group, "state": "ready",
-             "process_id": definition.process_id, "due_at": who.due_at}
+             "process_id": definition.process_id, "due_sort": who.due_at or NO_DEADLINE}
             for group in dict.fromkeys(who.candidate_groups)
         )
     uow.session.execute(insert(WorkTask), works)

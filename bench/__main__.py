@@ -11,7 +11,7 @@ import platform
 import sys
 from datetime import datetime, timezone
 
-from . import engine_bench, forms_bench
+from . import engine_bench, forms_bench, worklist_bench
 
 
 def main(argv=None) -> int:
@@ -28,6 +28,8 @@ def main(argv=None) -> int:
     if args.postgres:
         print()
         print(engine_bench.report("PostgreSQL", engine_bench.run(args.postgres, quick=args.quick)))
+        print()
+        print(worklist_bench.run(args.postgres, large=100_000 if args.quick else 1_000_000))
     print()
     print("## form validation")
     print()

@@ -150,7 +150,7 @@ class WorkTask(Base):
     candidate_users: Mapped[list[str]] = mapped_column(JSON, default=list)
     form_key: Mapped[str | None] = mapped_column(String(255))
     # Multi-instance children: the item this child handles (e.g. the department).
-    loop_item: Mapped[Any] = mapped_column(JSON)
+    loop_item: Mapped[Any] = mapped_column(JSON, nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

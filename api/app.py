@@ -1,34 +1,78 @@
 """The Flask application factory.
 
-The REST resources, accounts and the web UI arrive with their issues; this factory
-already binds the engine and turns every error into ``application/problem+json``.
+``create_app()`` reads the settings (``api/config.py`` and ``engine/config.py``),
+builds the engine environment, binds the resources under ``/api/v1``, the OpenAPI
+document and its page, and the one error handler. Nothing happens at import time.
+
+``test_config`` may hold any web setting plus ``ENGINE`` (an ``EngineConfig``) and
+``DB_ENGINE`` (a SQLAlchemy engine to share, as tests do).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import EngineConfig
 from engine.environment import EngineEnv
 
-from . import problems
+from . import accounts, config, openapi, problems, resources
+from forms.binding import FormBinding
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    test_config = dict(test_config or {})
     app = Flask(__name__)
-    app.config.from_mapping(ENGINE=None, JSON_AS_ASCII=False)
-    if test_config:
-        app.config.update(test_config)
-    engine_config = app.config["ENGINE"] or EngineConfig.from_env(jobs="thread")
-    env = EngineEnv(engine_config)
+    values = config.load(overrides=test_config)
+    # In-process jobs unless the environment chooses (YIWANG_JOBS=rq under gunicorn).
+    engine_config = test_config.get("ENGINE") or EngineConfig.from_env(
+        **({} if os.environ.get("YIWANG_JOBS") else {"jobs": "thread"}))
+    production = config.is_production(values, engine_config.database_url)
+    app.config.update(
+        values,
+        SECRET_KEY=config.secret_key(values, production, app.instance_path),
+        SESSION_COOKIE_SECURE=config.cookie_secure(values, production),
+        MAX_CONTENT_LENGTH=values["MAX_UPLOAD_MB"] * 1024 * 1024,
+        PRODUCTION=production,
+        TESTING=bool(test_config.get("TESTING")),
+    )
+    accounts.configure_hashing(time_cost=values["PASSWORD_HASH_TIME_COST"],
+                               memory_kib=values["PASSWORD_HASH_MEMORY_KIB"])
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    if values["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=values["TRUSTED_PROXIES"], x_proto=values["TRUSTED_PROXIES"])
+
+    from . import models  # noqa: F401 - registers the web service's tables
+    import forms.models  # noqa: F401 - and the forms'
+
+    env = EngineEnv(engine_config, db_engine=test_config.get("DB_ENGINE"), forms=FormBinding())
     env.create_schema()
     app.extensions["yiwang"] = env
+
     problems.init_app(app)
+    resources.register(app)
+    openapi.init_app(app)
+    app.after_request(_security_headers)
 
     @app.get("/healthz")
     def health():
         return jsonify(status="ok")
 
     return app
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Content-Security-Policy",
+                       "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                       "frame-ancestors 'none'")
+    if response.mimetype in ("application/json", "application/problem+json"):
+        headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -20,6 +20,8 @@ from engine.actors import Actor
 from engine.config import EngineConfig
 from engine.environment import EngineEnv
 from engine.errors import DeployRejected, EngineError
+from forms.binding import FormBinding
+from forms.errors import FormError
 
 
 def _env(ctx, **overrides) -> EngineEnv:
@@ -27,7 +29,10 @@ def _env(ctx, **overrides) -> EngineEnv:
     if options.get("db"):
         overrides["database_url"] = options["db"]
     overrides.setdefault("jobs", "inline")
-    env = EngineEnv(EngineConfig.from_env(**overrides))
+    env = EngineEnv(EngineConfig.from_env(**overrides), forms=FormBinding())
+    from . import models  # noqa: F401 - accounts and audit tables
+    import forms.models  # noqa: F401
+
     env.create_schema()
     return env
 
@@ -62,14 +67,22 @@ class _Cli(click.Group):
     """Turns engine errors into a message and exit code 1, never a traceback."""
 
     def invoke(self, ctx):
+        from .errors import ApiError
+
         try:
             return super().invoke(ctx)
+        except ApiError as err:
+            click.echo(f"error: {err.message}", err=True)
+            for item in getattr(err, "errors", []) or []:
+                click.echo(f"  {item.get('pointer', '')}: {item.get('message', '')}", err=True)
+            sys.exit(1)
         except DeployRejected as err:
             click.echo(str(err), err=True)
             sys.exit(1)
-        except EngineError as err:
+        except (EngineError, FormError) as err:
             click.echo(f"error: {err}", err=True)
-            for item in getattr(err, "errors", []) or []:
+            for item in [*(getattr(err, "errors", []) or []), *(getattr(err, "problems", []) or [])]:
+                item = item if isinstance(item, dict) else item.__dict__
                 click.echo(f"  {item.get('pointer', '')}: {item.get('message', '')}", err=True)
             sys.exit(1)
 
@@ -96,6 +109,25 @@ def deploy(ctx, files, note):
         click.echo(f"{p.process_id} v{p.version} (definition {p.definition_id}): {state}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+@main.command("publish-form")
+@click.argument("form_key")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--note", help="version note")
+@click.pass_context
+def publish_form_command(ctx, form_key, file, note):
+    """Publish a form: FILE holds {"schema": ..., "ui_schema": ...} (new content = next version)."""
+    from forms.store import publish_form
+
+    document = json.loads(Path(file).read_text(encoding="utf-8"))
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        version, changes = publish_form(uow.session, form_key, document["schema"], document.get("ui_schema"), note)
+        uow.commit()
+        click.echo(f"{form_key} v{version.version}")
+    for change in changes:
+        click.echo(f"  {change.describe('zh-CN')}")
 
 
 @main.command()
@@ -234,3 +266,131 @@ def retry(ctx, incident_id):
     env = _env(ctx)
     jobs.retry_incident(env.unit_of_work(), incident_id, actor=Actor.system("cli"))
     click.echo("retried")
+
+
+# -- accounts and audit -----------------------------------------------------
+def _audited(env, action: str, object_type: str, object_id: str | None = None, **details):
+    """A unit of work whose commit also writes the audit record (the CLI acts as operator "cli")."""
+    from . import audit
+
+    uow = env.unit_of_work()
+    uow.before_commit(lambda unit: audit.append(unit.session, action=action, result="ok", actor="cli",
+                                                source="cli", object_type=object_type, object_id=object_id,
+                                                details=details))
+    return uow
+
+
+def _min_length() -> int:
+    from . import config
+
+    return config.load()["PASSWORD_MIN_LENGTH"]
+
+
+@main.group()
+def users():
+    """Administer user accounts (the first security administrator is made here)."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, help="admin, security_admin, designer, clerk, approver, ...")
+@click.option("--group", "groups", multiple=True, help="department or window (must exist)")
+@click.option("--display-name")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--no-password", is_flag=True, help="single-sign-on only")
+@click.pass_context
+def users_create(ctx, username, roles, groups, display_name, password_stdin, no_password):
+    """Create a user; asks for the password unless told otherwise."""
+    from . import accounts
+
+    env = _env(ctx)
+    if no_password:
+        password = None
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    user_id = accounts.create_user(
+        _audited(env, "user.created", "user", username, roles=sorted(roles), groups=sorted(groups)), username,
+        password=password, display_name=display_name, roles=roles, groups=groups, min_length=_min_length())
+    click.echo(f"user {username} created (id {user_id})")
+
+
+@users.command("roles")
+@click.argument("username")
+@click.argument("roles", nargs=-1)
+@click.pass_context
+def users_roles(ctx, username, roles):
+    """Set a user's roles (separation of duties is enforced)."""
+    from . import accounts
+
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        user_id = accounts.user_id_by_name(uow.session, username)
+    accounts.set_roles(_audited(env, "user.roles_set", "user", str(user_id), roles=sorted(roles)), user_id, roles)
+    click.echo(f"{username}: {', '.join(sorted(roles)) or 'no roles'}")
+
+
+@users.command("groups")
+@click.argument("username")
+@click.argument("groups", nargs=-1)
+@click.pass_context
+def users_groups(ctx, username, groups):
+    """Set a user's groups (departments, windows)."""
+    from . import accounts
+
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        user_id = accounts.user_id_by_name(uow.session, username)
+    accounts.set_groups(_audited(env, "user.groups_set", "user", str(user_id), groups=sorted(groups)), user_id,
+                        groups)
+    click.echo(f"{username}: {', '.join(sorted(groups)) or 'no groups'}")
+
+
+@users.command("unlock")
+@click.argument("username")
+@click.pass_context
+def users_unlock(ctx, username):
+    """Unlock an account locked by failed logins."""
+    from . import accounts
+
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        user_id = accounts.user_id_by_name(uow.session, username)
+    accounts.unlock(_audited(env, "user.unlocked", "user", str(user_id)), user_id)
+    click.echo(f"{username} unlocked")
+
+
+@main.command("group-create")
+@click.argument("name")
+@click.option("--title")
+@click.option("--kind", type=click.Choice(["department", "window"]), default="department", show_default=True)
+@click.option("--region", "region_code")
+@click.pass_context
+def group_create(ctx, name, title, kind, region_code):
+    """Create a group: a department or a window (what BPMN candidateGroups name)."""
+    from . import accounts
+
+    env = _env(ctx)
+    accounts.create_group(_audited(env, "group.created", "group", name), name, title=title, kind=kind,
+                          region_code=region_code)
+    click.echo(f"group {name} created")
+
+
+@main.group("audit")
+def audit_group():
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@click.pass_context
+def audit_verify(ctx):
+    """Verify the audit hash chain; exits 1 and names the first broken link if it is broken."""
+    from . import audit
+
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        result = audit.verify(uow.session)
+    click.echo(str(result), err=not result.ok)
+    if not result.ok:
+        sys.exit(1)

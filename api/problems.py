@@ -1,17 +1,40 @@
-"""The one place where errors become ``application/problem+json`` (RFC 9457)."""
+"""The one place where errors become ``application/problem+json`` (RFC 9457).
+
+Every error, of any package, is answered as a problem document: never an HTML
+page, never a traceback. Failed and refused calls are also handed to the audit
+trail here (see :mod:`api.auditing`), so no handler has to remember to.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, jsonify
+from marshmallow import ValidationError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as engine_errors
+from forms import errors as form_errors
+
+from . import errors as api_errors
 
 log = logging.getLogger(__name__)
 
-STATUS = [
+# First match wins: subclasses before their bases.
+STATUS: list[tuple[type[Exception], int]] = [
+    (api_errors.LoginFailed, 401),
+    (api_errors.Unauthenticated, 401),
+    (api_errors.CsrfFailed, 403),
+    (api_errors.Forbidden, 403),
+    (api_errors.Hidden, 404),
+    (api_errors.NotFound, 404),
+    (api_errors.IdempotencyConflict, 422),
+    (api_errors.Conflict, 409),
+    (api_errors.Invalid, 422),
+    (api_errors.PreconditionFailed, 412),
+    (api_errors.ApiError, 400),
     (engine_errors.NotFound, 404),
     (engine_errors.NotAllowed, 403),
     (engine_errors.Conflict, 409),
@@ -19,32 +42,100 @@ STATUS = [
     (engine_errors.DeployRejected, 422),
     (engine_errors.InvalidData, 422),
     (engine_errors.XmlRejected, 400),
-    (engine_errors.EngineError, 400),
+    (engine_errors.EngineError, 422),
+    (form_errors.FormNotFound, 404),
+    (form_errors.FormVersionConflict, 409),
+    (form_errors.FormVersionImmutable, 409),
+    (form_errors.FormSchemaError, 422),
+    (form_errors.FormDataError, 422),
+    (form_errors.MaterialRejected, 422),
+    (form_errors.FormError, 422),
 ]
 
+# Refusals the audit trail records as "denied" (a 404 only when it hides an existing object).
+REFUSED = (api_errors.Unauthenticated, api_errors.CsrfFailed, api_errors.Forbidden, api_errors.Hidden,
+           engine_errors.NotAllowed)
 
-def problem(status: int, title: str, code: str, **extra):
-    body = {"type": f"urn:yiwang:problem:{code}", "title": title, "status": status, **extra}
+PROBLEM_TYPE = "urn:yiwang:problem:"
+# Members of the problem document itself; context values of the same name are renamed.
+RESERVED = frozenset({"type", "title", "status", "detail", "instance"})
+
+
+def problem(status: int, title: str, code: str, headers: dict[str, str] | None = None, **extra: Any):
+    body = {"type": f"{PROBLEM_TYPE}{code}", "title": title, "status": status, **extra}
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
     return response
 
 
+def status_of(err: Exception) -> int:
+    return next(code for cls, code in STATUS if isinstance(err, cls))
+
+
+def _audit(status: int, err: Exception) -> None:
+    from . import auditing  # needs a request context; imported when one exists
+
+    try:
+        auditing.record_failure(status, refused=isinstance(err, REFUSED) or status == 401)
+    except Exception:  # noqa: BLE001 - the answer must still go out; the log keeps the failure
+        log.exception("could not write the audit record of a failed call")
+
+
 def init_app(app: Flask) -> None:
-    @app.errorhandler(engine_errors.EngineError)
-    def engine_error(err: engine_errors.EngineError):
-        status = next(code for cls, code in STATUS if isinstance(err, cls))
+    handled = tuple(cls for cls, _ in STATUS)
+
+    @app.errorhandler(ValidationError)
+    def invalid_request(err: ValidationError):
+        errors = list(_pointers(err.messages))
+        _audit(422, err)
+        return problem(422, "the request does not fit its schema", "invalid-request", errors=errors)
+
+    @app.errorhandler(StaleDataError)
+    def stale(err: StaleDataError):
+        _audit(409, err)
+        return problem(409, "someone else changed this first; reload and try again", "conflict")
+
+    def known(err: Exception):
+        status = status_of(err)
+        _audit(status, err)
         details = err.to_dict()
         details.pop("message", None)
-        details.pop("code", None)
-        return problem(status, err.message, err.code, **details)
+        code = details.pop("code", "error")
+        details = {f"context_{k}" if k in RESERVED else k: v for k, v in details.items()}
+        headers = {"WWW-Authenticate": 'Bearer realm="yiwang"'} if status == 401 else None
+        return problem(status, err.message, code, headers, **details)
+
+    for cls in handled:
+        app.register_error_handler(cls, known)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        return problem(err.code or 500, err.description or err.name, err.name.lower().replace(" ", "-"))
+        status = err.code or 500
+        if status >= 400:
+            _audit(status, err)
+        headers = {k: v for k, v in err.get_headers() if k.lower() not in {"content-type", "content-length"}}
+        return problem(status, err.description or err.name, err.name.lower().replace(" ", "-"), headers)
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
         log.exception("unhandled error")
+        _audit(500, err)
         return problem(500, "internal error; it has been logged", "internal-error")
+
+
+def _pointers(messages: Any, prefix: str = ""):
+    """Flatten marshmallow's nested messages into (JSON pointer, message) pairs."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            yield from _pointers(value, f"{prefix}/{str(key).replace('~', '~0').replace('/', '~1')}")
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        for message in messages:
+            yield {"pointer": prefix, "message": message}
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            yield from _pointers(value, f"{prefix}/{index}")
+    else:
+        yield {"pointer": prefix, "message": str(messages)}

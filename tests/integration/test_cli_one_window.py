@@ -38,13 +38,17 @@ def tasks(yiwang, instance_id):
 
 
 def test_the_example_runs_start_to_finish_from_the_cli(yiwang):
+    for form in sorted((BPMN.parent / "forms").glob("*.json")):
+        assert yiwang("publish-form", form.stem, str(form)).stdout.startswith(f"{form.stem} v1")
     assert "deployed" in yiwang("deploy", str(BPMN)).stdout
     assert "unchanged" in yiwang("deploy", str(BPMN)).stdout
-    start = {"applicant": "zhang3", "departments": ["market", "fire", "environment"]}
+    start = {"applicant": "zhang3", "applicant_name": "张三", "id_number": "11010519491231002X",
+             "mobile": "13800138000", "departments": ["market", "fire", "environment"]}
     case = yiwang("start", "one_window_approval", "--data", json.dumps(start), "--business-key", "ZW-9").stdout.strip()
 
     (accept,) = tasks(yiwang, case)
-    yiwang("complete", accept["id"], "--data", '{"acceptance": "correct"}', "--user", "clerk", "--group", "window")
+    yiwang("complete", accept["id"], "--data", '{"acceptance": "correct", "deficiencies": ["身份证复印件"]}',
+           "--user", "clerk", "--group", "window")
     (correct,) = tasks(yiwang, case)
     assert correct["element_id"] == "correct" and correct["assignee"] == "zhang3"
     yiwang("complete", correct["id"], "--data", '{"supplement": "补正材料"}', "--user", "zhang3")
@@ -63,6 +67,18 @@ def test_the_example_runs_start_to_finish_from_the_cli(yiwang):
     shown = json.loads(yiwang("show", case).stdout)
     assert shown["status"] == "completed"
     assert [h["action"] for h in shown["history"]].count("task.completed") == 8
+
+
+def test_a_step_with_bad_data_is_refused_with_every_problem_listed(yiwang):
+    for form in sorted((BPMN.parent / "forms").glob("*.json")):
+        yiwang("publish-form", form.stem, str(form))
+    yiwang("deploy", str(BPMN))
+    result = yiwang("start", "one_window_approval", "--data",
+                    '{"applicant": "a", "id_number": "123", "mobile": "1", "departments": []}', ok=False)
+    assert result.returncode == 1
+    for pointer in ("/id_number", "/mobile", "/departments", "/applicant_name"):
+        assert f"  {pointer}: " in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_cli_errors_are_one_clear_line_and_a_failing_exit_code(yiwang, tmp_path):

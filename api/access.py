@@ -1,0 +1,110 @@
+"""Who may see which case and which task: the rules, as SQL conditions and as checks.
+
+- Holders of ``instances:read_all`` (supervisors, administrators, auditors) see every case.
+- Applicants see only their own cases (they applied, or a clerk named them).
+- Window clerks and department approvers see the cases that have, or had, a task
+  for them or their groups, and those they started; integrators those they started.
+- A task is visible only to its assignee, or, while unclaimed, to its candidate
+  groups and users; a finished task also to whoever finished it.
+
+Objects the caller may not see answer 404 (:class:`~api.errors.Hidden`) so their
+existence is not given away; the refusal is audited.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine.models import ProcessInstance, WorkTask, WorkTaskCandidate
+
+from .accounts import Principal
+from .errors import Hidden
+from .models import CaseParty
+
+STAFF_ROLES = frozenset({"clerk", "approver"})
+
+
+def is_staff(principal: Principal) -> bool:
+    return bool(STAFF_ROLES & principal.roles) and principal.may("tasks:work")
+
+
+def instance_condition(principal: Principal) -> ColumnElement[bool]:
+    if principal.may("instances:read_all"):
+        return true()
+    if not principal.may("instances:read"):
+        return false()
+    own = or_(
+        ProcessInstance.started_by == principal.username,
+        exists().where(CaseParty.instance_id == ProcessInstance.id, CaseParty.username == principal.username),
+    )
+    if not is_staff(principal):
+        return own
+    involved = exists().where(
+        WorkTask.instance_id == ProcessInstance.id,
+        or_(WorkTask.assignee == principal.username, WorkTask.completed_by == principal.username,
+            _offered_to_groups(principal)),
+    )
+    return or_(own, involved)
+
+
+def _offered_to_groups(principal: Principal) -> ColumnElement[bool]:
+    return exists().where(WorkTaskCandidate.task_id == WorkTask.id,
+                          WorkTaskCandidate.group_name.in_(sorted(principal.groups)))
+
+
+def require_instance(session: Session, principal: Principal, instance_id: str) -> None:
+    """Raise 404 unless the case exists and the caller may see it."""
+    found = session.scalar(select(ProcessInstance.id).where(ProcessInstance.id == instance_id))
+    if found is None:
+        raise Hidden("no case with this id", instance_id=instance_id)
+    visible = session.scalar(select(ProcessInstance.id).where(
+        ProcessInstance.id == instance_id, instance_condition(principal)))
+    if visible is None:
+        raise Hidden("no case with this id", instance_id=instance_id)
+
+
+def task_condition(principal: Principal, scope: str = "all", state: str = "ready") -> ColumnElement[bool]:
+    """Tasks the caller may see; ``scope`` mine (assigned to me), queue (offered to my groups) or all."""
+    mine = WorkTask.assignee == principal.username
+    offered = _offered_to_groups(principal)
+    if state == "ready":
+        queue = WorkTask.assignee.is_(None) & offered
+    else:
+        mine = or_(mine, WorkTask.completed_by == principal.username)
+        queue = offered
+    condition = {"mine": mine, "queue": queue, "all": or_(mine, queue)}[scope]
+    if not is_staff(principal):
+        condition = condition & WorkTask.instance_id.in_(
+            select(ProcessInstance.id).where(instance_condition(principal)))
+    return condition
+
+
+def require_task(session: Session, principal: Principal, task_id: str) -> WorkTask:
+    """The task row, or 404 when it does not exist or the caller may not see it."""
+    work = session.get(WorkTask, task_id)
+    if work is None or not principal.may("tasks:work") or not _may_see(session, principal, work):
+        raise Hidden("no task with this id", task_id=task_id)
+    return work
+
+
+def _may_see(session: Session, principal: Principal, work: WorkTask) -> bool:
+    user = principal.username
+    if user in (work.assignee, work.completed_by):
+        return True
+    if work.state == "ready" and work.assignee is not None:
+        return False
+    offered = bool(principal.groups.intersection(work.candidate_groups or [])) or user in (work.candidate_users or [])
+    if not offered and not work.candidate_groups and not work.candidate_users:
+        # Offered to nobody in particular: whoever may see the case may take it.
+        offered = is_staff(principal)
+    if not offered:
+        return False
+    if is_staff(principal):
+        return True
+    return session.scalar(select(ProcessInstance.id).where(
+        ProcessInstance.id == work.instance_id, instance_condition(principal))) is not None
+
+
+def case_applicants(session: Session, instance_id: str) -> list[str]:
+    return list(session.scalars(select(CaseParty.username).where(CaseParty.instance_id == instance_id)))

@@ -1,0 +1,311 @@
+"""Use cases for accounts: users, passwords and lockout, roles, groups and regions.
+
+Each takes a unit of work (or a session, for reads) and plain values; those that
+change something commit once. Passwords are argon2id hashes (argon2-cffi).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine.models import utcnow
+
+from . import audit
+from .errors import Conflict, Invalid, LoginFailed, NotFound, PasswordRejected, RolesConflict
+from .models import Group, Identity, Membership, Region, User, UserRole
+from .permissions import REGION_LEVELS, ROLES, exclusive_violation, permissions_of
+
+LOCAL = "local"
+
+
+
+class _Hashing:
+    """The argon2id parameters in force; set once by the app factory from the settings."""
+
+    hasher = PasswordHasher()
+    # Verified against when the username is unknown, so a miss costs as long as a hit.
+    dummy: str | None = None
+
+
+def configure_hashing(*, time_cost: int, memory_kib: int) -> None:
+    _Hashing.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    _Hashing.dummy = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user with roles and groups, through a session or a token."""
+
+    user_id: int
+    username: str
+    roles: frozenset[str]
+    groups: frozenset[str]
+    permissions: frozenset[str]
+    via: str = "session"  # session | token | internal
+    token_id: int | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def may(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    threshold: int = 5
+    minutes: int = 15
+
+
+# -- passwords --------------------------------------------------------------
+def check_password_policy(password: str, *, username: str, min_length: int) -> None:
+    """Raise with every reason at once when the password is too weak."""
+    problems = []
+    if len(password) < min_length:
+        problems.append(f"at least {min_length} characters")
+    classes = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
+    if classes < 3:
+        problems.append("at least three of: lower case, upper case, digits, other characters")
+    if username and username.lower() in password.lower():
+        problems.append("must not contain the username")
+    if problems:
+        raise PasswordRejected("the password does not meet the policy",
+                               errors=[{"pointer": "/password", "message": p} for p in problems])
+
+
+def hash_password(password: str) -> str:
+    return _Hashing.hasher.hash(password)
+
+
+def _password_matches(stored: str | None, password: str) -> bool:
+    if stored is None and _Hashing.dummy is None:
+        _Hashing.dummy = hash_password("not a password of anyone")
+    try:
+        return _Hashing.hasher.verify(stored or _Hashing.dummy, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# -- users ------------------------------------------------------------------
+def create_user(uow, username: str, *, password: str | None, min_length: int, display_name: str | None = None,
+                roles=(), groups=()) -> int:
+    if password is not None:
+        check_password_policy(password, username=username, min_length=min_length)
+    _check_roles(roles)
+    with uow:
+        session = uow.session
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            raise Conflict("a user with this name exists", username=username)
+        user = User(username=username, display_name=display_name,
+                    password_hash=hash_password(password) if password else None,
+                    password_changed_at=utcnow() if password else None, active=True, failed_logins=0)
+        session.add(user)
+        session.flush()
+        session.add(Identity(user_id=user.id, provider=LOCAL, subject=username))
+        for role in sorted(set(roles)):
+            session.add(UserRole(user_id=user.id, role=role))
+        for group in _groups_named(session, groups):
+            session.add(Membership(user_id=user.id, group_id=group.id))
+        uow.commit()
+        return user.id
+
+
+def update_user(uow, user_id: int, *, display_name=None, active: bool | None = None) -> None:
+    with uow:
+        user = get_user(uow.session, user_id)
+        if display_name is not None:
+            user.display_name = display_name
+        if active is not None:
+            user.active = active
+        uow.commit()
+
+
+def set_password(uow, user_id: int, password: str, *, min_length: int, old_password: str | None = None,
+                 require_old: bool = False) -> None:
+    with uow:
+        user = get_user(uow.session, user_id)
+        if require_old and not _password_matches(user.password_hash, old_password or ""):
+            raise Invalid("the current password is wrong",
+                          errors=[{"pointer": "/old_password", "message": "wrong password"}])
+        check_password_policy(password, username=user.username, min_length=min_length)
+        user.password_hash, user.password_changed_at = hash_password(password), utcnow()
+        user.failed_logins, user.locked_until = 0, None
+        uow.commit()
+
+
+def unlock(uow, user_id: int) -> None:
+    with uow:
+        user = get_user(uow.session, user_id)
+        user.failed_logins, user.locked_until = 0, None
+        uow.commit()
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("no user with this id", user_id=user_id)
+    return user
+
+
+def user_id_by_name(session: Session, username: str) -> int:
+    found = session.scalar(select(User.id).where(User.username == username))
+    if found is None:
+        raise NotFound("no user with this name", username=username)
+    return found
+
+
+def list_users(session: Session, *, limit: int = 50, offset: int = 0, group: str | None = None) -> list[User]:
+    query = select(User)
+    if group is not None:
+        query = query.join(Membership, Membership.user_id == User.id).join(Group, Group.id == Membership.group_id)
+        query = query.where(Group.name == group)
+    return list(session.scalars(query.order_by(User.username).limit(limit).offset(offset)))
+
+
+def roles_of(session: Session, user_id: int) -> frozenset[str]:
+    return frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user_id)))
+
+
+def groups_of(session: Session, user_id: int) -> frozenset[str]:
+    return frozenset(session.scalars(
+        select(Group.name).join(Membership, Membership.group_id == Group.id).where(Membership.user_id == user_id)))
+
+
+def principal_for(session: Session, user_id: int) -> Principal:
+    user = get_user(session, user_id)
+    roles = roles_of(session, user_id)
+    return Principal(user.id, user.username, roles, groups_of(session, user_id), permissions_of(roles))
+
+
+# -- logging in -------------------------------------------------------------
+def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: str | None = None) -> int:
+    """Check a password; counts failures, locks after too many, audits every attempt.
+
+    The outcome is committed (with its audit record) before a failure is raised,
+    so failed attempts are counted and recorded even though the call fails.
+    """
+    now = utcnow()
+    with uow:
+        session = uow.session
+        user = session.scalars(
+            select(User).join(Identity, Identity.user_id == User.id)
+            .where(Identity.provider == LOCAL, Identity.subject == username)
+        ).first()
+        matches = _password_matches(user.password_hash if user else None, password)
+        reason = _refusal(user, matches, now)
+        if reason is None:
+            user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+            if _Hashing.hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+        elif user is not None and reason == "wrong-password":
+            user.failed_logins += 1
+            if user.failed_logins >= policy.threshold:
+                user.locked_until = now + timedelta(minutes=policy.minutes)
+                reason = "wrong-password-locked"
+        audit.append(session, action="auth.login", result="ok" if reason is None else "denied",
+                     actor=username, source=source, object_type="user",
+                     object_id=None if user is None else user.id,
+                     details={} if reason is None else {"reason": reason})
+        uow.commit()
+    if reason is not None:
+        raise LoginFailed("wrong username or password, or the account is locked")
+    return user.id
+
+
+def _refusal(user: User | None, matches: bool, now: datetime) -> str | None:
+    if user is None:
+        return "unknown-user"
+    if user.locked_until is not None and user.locked_until > now:
+        return "locked"
+    if not user.active:
+        return "disabled"
+    if not matches:
+        return "wrong-password"
+    return None
+
+
+# -- roles, groups, regions -------------------------------------------------
+def _check_roles(roles) -> None:
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise Invalid("unknown roles", errors=[{"pointer": "/roles", "message": f"unknown role {r!r}"}
+                                               for r in unknown])
+    clash = exclusive_violation(roles)
+    if clash:
+        raise RolesConflict(
+            "separation of duties: one account may not hold " + " and ".join(clash),
+            errors=[{"pointer": "/roles", "message": f"{' + '.join(clash)} may not be held together"}])
+
+
+def set_roles(uow, user_id: int, roles) -> None:
+    _check_roles(roles)
+    with uow:
+        get_user(uow.session, user_id)
+        uow.session.execute(delete(UserRole).where(UserRole.user_id == user_id))
+        for role in sorted(set(roles)):
+            uow.session.add(UserRole(user_id=user_id, role=role))
+        uow.commit()
+
+
+def set_groups(uow, user_id: int, groups) -> None:
+    with uow:
+        get_user(uow.session, user_id)
+        found = _groups_named(uow.session, groups)
+        uow.session.execute(delete(Membership).where(Membership.user_id == user_id))
+        for group in found:
+            uow.session.add(Membership(user_id=user_id, group_id=group.id))
+        uow.commit()
+
+
+def _groups_named(session: Session, names) -> list[Group]:
+    names = sorted(set(names))
+    found = list(session.scalars(select(Group).where(Group.name.in_(names)))) if names else []
+    missing = sorted(set(names) - {g.name for g in found})
+    if missing:
+        raise Invalid("unknown groups", errors=[{"pointer": "/groups", "message": f"unknown group {g!r}"}
+                                                for g in missing])
+    return found
+
+
+def create_group(uow, name: str, *, title: str | None = None, kind: str = "department",
+                 region_code: str | None = None) -> int:
+    with uow:
+        if uow.session.scalar(select(Group.id).where(Group.name == name)) is not None:
+            raise Conflict("a group with this name exists", name=name)
+        if region_code is not None and uow.session.get(Region, region_code) is None:
+            raise Invalid("unknown region", errors=[{"pointer": "/region_code", "message": "no such region"}])
+        group = Group(name=name, title=title, kind=kind, region_code=region_code)
+        uow.session.add(group)
+        uow.session.flush()
+        uow.commit()
+        return group.id
+
+
+def list_groups(session: Session) -> list[Group]:
+    return list(session.scalars(select(Group).order_by(Group.name)))
+
+
+def create_region(uow, code: str, *, name: str, level: str, parent_code: str | None = None) -> None:
+    with uow:
+        session = uow.session
+        if session.get(Region, code) is not None:
+            raise Conflict("a region with this code exists", code=code)
+        parent = session.get(Region, parent_code) if parent_code else None
+        if parent_code and parent is None:
+            raise Invalid("unknown parent region", errors=[{"pointer": "/parent_code", "message": "no such region"}])
+        below = REGION_LEVELS.index(parent.level) + 1 if parent else 0
+        expected = REGION_LEVELS[below] if parent and below < len(REGION_LEVELS) else None
+        if parent is not None and level != expected:
+            raise Invalid(f"a region inside a {parent.level} must be a {expected}",
+                          errors=[{"pointer": "/level", "message": f"expected {expected}"}])
+        session.add(Region(code=code, name=name, level=level, parent_code=parent_code))
+        uow.commit()
+
+
+def list_regions(session: Session) -> list[Region]:
+    return list(session.scalars(select(Region).order_by(Region.code)))

@@ -1,0 +1,112 @@
+"""Web-layer settings: every key declared once, with its default and why it exists.
+
+Each key is read from the environment variable ``YIWANG_<KEY>`` and may be overridden
+by ``create_app(test_config)``. Engine settings (database, jobs, Redis) live in
+``engine/config.py``; these are only what the HTTP service adds.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    comment: str
+
+
+SETTINGS = (
+    Setting("SECRET_KEY", None,
+            "Keys browser session ids and CSRF tokens. Required in production; the embedded default "
+            "generates one and keeps it in the instance folder. Changing it logs every browser out "
+            "(API tokens are unaffected)."),
+    Setting("DEPLOYMENT", "auto",
+            "'embedded' (yiwang serve on SQLite) or 'production'; 'auto' means production unless the "
+            "database is SQLite."),
+    Setting("SESSION_IDLE_MINUTES", 30, "A browser session unused this long ends (等保: idle timeout)."),
+    Setting("SESSION_MAX_HOURS", 12, "A browser session ends this long after login, used or not."),
+    Setting("LOCKOUT_THRESHOLD", 5, "Failed logins in a row that lock an account."),
+    Setting("LOCKOUT_MINUTES", 15, "How long a locked account stays locked."),
+    Setting("PASSWORD_HASH_TIME_COST", 3, "argon2id passes; hashes are upgraded at the next login when raised."),
+    Setting("PASSWORD_HASH_MEMORY_KIB", 65536, "argon2id memory per hash, in KiB."),
+    Setting("PASSWORD_MIN_LENGTH", 12, "Shortest password accepted (also needs 3 of 4 character classes)."),
+    Setting("COOKIE_SECURE", "auto",
+            "Send the session cookie over HTTPS only; 'auto' means yes in production, no when embedded."),
+    Setting("TRUSTED_PROXIES", 0,
+            "Reverse proxies in front of the service whose X-Forwarded-For is believed (audit source address)."),
+    Setting("MAX_UPLOAD_MB", 20, "Largest request body (BPMN, bundle zip, form) accepted."),
+    Setting("IDEMPOTENCY_HOURS", 24, "How long an Idempotency-Key is remembered for a retried start."),
+)
+
+DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; start-up stops with this message."""
+
+
+def load(environ=None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then ``YIWANG_<KEY>`` environment variables, then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    values = dict(DEFAULTS)
+    for setting in SETTINGS:
+        raw = environ.get(f"YIWANG_{setting.name}")
+        if raw is not None:
+            values[setting.name] = _coerce(setting, raw)
+    values.update({k: v for k, v in (overrides or {}).items() if k in DEFAULTS})
+    return values
+
+
+def _coerce(setting: Setting, raw: str) -> Any:
+    if isinstance(setting.default, int) and not isinstance(setting.default, bool):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"YIWANG_{setting.name}={raw!r} is not a whole number") from None
+    return raw
+
+
+def is_production(values: dict[str, Any], database_url: str) -> bool:
+    mode = values["DEPLOYMENT"]
+    if mode not in {"auto", "embedded", "production"}:
+        raise ConfigError(f"YIWANG_DEPLOYMENT must be auto, embedded or production, not {mode!r}")
+    if mode == "auto":
+        return not database_url.startswith("sqlite")
+    return mode == "production"
+
+
+def secret_key(values: dict[str, Any], production: bool, instance_path: str) -> str:
+    """The configured secret; embedded installations get a generated one, kept on disk."""
+    if values["SECRET_KEY"]:
+        if len(values["SECRET_KEY"]) < 32:
+            raise ConfigError("YIWANG_SECRET_KEY must be at least 32 characters long")
+        return values["SECRET_KEY"]
+    if production:
+        raise ConfigError(
+            "YIWANG_SECRET_KEY is not set. A production deployment (PostgreSQL, or "
+            "YIWANG_DEPLOYMENT=production) needs a secret shared by every worker, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made earlier, or by a sibling process just now
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def cookie_secure(values: dict[str, Any], production: bool) -> bool:
+    raw = str(values["COOKIE_SECURE"]).lower()
+    if raw == "auto":
+        return production
+    return raw in {"1", "true", "yes"}

@@ -1,0 +1,95 @@
+"""Errors raised by the web service's own use cases (accounts, access, audit, uploads).
+
+Like the engine's errors they know nothing of HTTP; :mod:`api.problems` maps them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    code = "api-error"
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = {k: v for k, v in context.items() if v is not None}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.context}
+
+
+class Unauthenticated(ApiError):
+    """No valid session or token (or it expired)."""
+
+    code = "unauthenticated"
+
+
+class LoginFailed(Unauthenticated):
+    """Wrong username or password, or a locked or disabled account (deliberately not told apart)."""
+
+    code = "login-failed"
+
+
+class CsrfFailed(ApiError):
+    code = "csrf-failed"
+
+
+class Forbidden(ApiError):
+    """The caller is known but may not do this."""
+
+    code = "forbidden"
+
+
+class Hidden(ApiError):
+    """The caller may not know this object exists; answered as not found."""
+
+    code = "not-found"
+
+
+class NotFound(ApiError):
+    code = "not-found"
+
+
+class Invalid(ApiError):
+    """A request is well-formed but its content is refused (weak password, bad zip ...)."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.errors = errors or []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "errors": self.errors}
+
+
+class PasswordRejected(Invalid):
+    code = "password-rejected"
+
+
+class RolesConflict(Invalid):
+    """The role assignment breaks separation of duties (三员分立)."""
+
+    code = "separation-of-duties"
+
+
+class Conflict(ApiError):
+    code = "conflict"
+
+
+class IdempotencyConflict(Conflict):
+    """The Idempotency-Key was used before for a different request."""
+
+    code = "idempotency-key-reused"
+
+
+class StaleTask(Conflict):
+    """If-Match named a version of the task that is no longer current."""
+
+    code = "task-changed"
+
+
+class PreconditionFailed(ApiError):
+    code = "precondition-failed"

@@ -1,0 +1,32 @@
+"""Masking personal identifiers in what is shown to roles that do not need them in full.
+
+Resident ID numbers (18 characters) keep their first and last four characters
+(``1101**********1234``); mainland mobile numbers their first three and last four
+(``138****1234``). Values are recognised by shape wherever they appear (form data,
+history details, free text), so no field list has to be kept in step with forms.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Region (6) + birth date (8) + sequence (3) + check character; not inside longer digit runs.
+_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{4})(\d{2}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9])(1[3-9]\d)(\d{4})(\d{4})(?![0-9])")
+
+
+def mask_text(text: str) -> str:
+    text = _RESIDENT_ID.sub(lambda m: m.group(1) + "*" * 10 + m.group(2)[-4:], text)
+    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+
+
+def mask(value: Any) -> Any:
+    """A copy of a JSON value with every identifier in its strings masked."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value

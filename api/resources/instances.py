@@ -1,0 +1,127 @@
+"""Cases: start (idempotent), list, read, cancel, suspend, resume; message correlation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, request
+
+from engine import events, runtime
+
+from .. import access, cases
+from ..auditing import context, work
+from ..auth import actor, reading, require_principal
+from ..disclosure import disclose_case, in_list
+from ..endpoint import Header, Reply, endpoint
+from ..errors import Forbidden
+from ..schemas.common import ReasonSchema
+from ..schemas.instances import (
+    CorrelationResultSchema,
+    InstancePageSchema,
+    InstanceQuerySchema,
+    InstanceSchema,
+    InstanceSummarySchema,
+    MessageSchema,
+    StartSchema,
+    StatusSchema,
+)
+
+bp = Blueprint("instances", __name__)
+
+IDEMPOTENCY = Header("Idempotency-Key", "a retried start with the same key returns the first case, "
+                                        "never a second one")
+
+
+def _case(instance_id: str, principal) -> dict:
+    with reading() as uow:
+        access.require_instance(uow.session, principal, instance_id)
+        return disclose_case(principal, cases.case_view(uow, instance_id))
+
+
+@bp.post("/instances")
+@endpoint("Start a case", permission="instances:start", body=StartSchema(), response=InstanceSchema(),
+          status=201, statuses=(200,), headers=(IDEMPOTENCY,), errors=(404, 409),
+          response_headers={"Location": "the case", "Idempotency-Replayed": "true on a replay"},
+          audit=("instance.started", "instance"))
+def start(body):
+    principal = require_principal()
+    applicant = body["applicant"]
+    if not access.is_staff(principal) and "applicant" in principal.roles:
+        if applicant not in (None, principal.username):
+            raise Forbidden("applicants apply for themselves")
+        applicant = principal.username
+    ctx = context()
+    ctx.object_from = cases.created_instance_id
+    ctx.details = {"process_id": body["process_id"], "definition_id": body["definition_id"],
+                   "business_key": body["business_key"], "applicant": applicant}
+    instance_id, replayed = cases.start_case(
+        work(), actor=actor(principal), process_id=body["process_id"], definition_id=body["definition_id"],
+        data=body["data"], business_key=body["business_key"], applicant=applicant,
+        idempotency_key=request.headers.get("Idempotency-Key"), fingerprint=cases.request_hash(body),
+        remember=timedelta(hours=current_app.config["IDEMPOTENCY_HOURS"]))
+    ctx.object_id = instance_id
+    headers = {"Location": f"{request.path}/{instance_id}"}
+    if replayed:
+        headers["Idempotency-Replayed"] = "true"
+    return Reply({**_case(instance_id, principal), "replayed": replayed}, 200 if replayed else 201, headers)
+
+
+@bp.get("/instances")
+@endpoint("Cases I may see, newest first", permission="instances:read", query=InstanceQuerySchema(),
+          response=InstancePageSchema())
+def list_instances(query):
+    with reading() as uow:
+        rows, total = cases.list_cases(uow.session, require_principal(), **query)
+    items = [in_list({c: getattr(r, c) for c in InstanceSummarySchema().fields}) for r in rows]
+    return {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}
+
+
+@bp.get("/instances/<instance_id>")
+@endpoint("A case: state, current steps, data I may see, history", permission="instances:read",
+          response=InstanceSchema(), errors=(404,))
+def get_instance(instance_id):
+    return _case(instance_id, require_principal())
+
+
+def _change(instance_id: str, use_case, **kwargs) -> dict:
+    principal = require_principal()
+    with reading() as uow:
+        access.require_instance(uow.session, principal, instance_id)
+    use_case(work(), instance_id, actor=actor(principal), **kwargs)
+    with reading() as uow:
+        return {"id": instance_id, "status": cases.status_of(uow.session, instance_id)}
+
+
+@bp.post("/instances/<instance_id>/cancel")
+@endpoint("Cancel a case", permission="instances:manage", body=ReasonSchema(), response=StatusSchema(),
+          errors=(404, 409), audit=("instance.cancelled", "instance"), audit_id="instance_id")
+def cancel(instance_id, body):
+    return _change(instance_id, runtime.cancel_instance, reason=body["reason"])
+
+
+@bp.post("/instances/<instance_id>/suspend")
+@endpoint("Suspend a case (its steps wait until resumed)", permission="instances:manage", body=ReasonSchema(),
+          response=StatusSchema(), errors=(404, 409), audit=("instance.suspended", "instance"),
+          audit_id="instance_id")
+def suspend(instance_id, body):
+    return _change(instance_id, runtime.suspend_instance, reason=body["reason"])
+
+
+@bp.post("/instances/<instance_id>/resume")
+@endpoint("Resume a suspended case", permission="instances:manage", response=StatusSchema(), errors=(404, 409),
+          audit=("instance.resumed", "instance"), audit_id="instance_id")
+def resume(instance_id):
+    return _change(instance_id, runtime.resume_instance)
+
+
+@bp.post("/messages")
+@endpoint("Deliver a message to waiting cases (or start one by message)", permission="messages:correlate",
+          body=MessageSchema(), response=CorrelationResultSchema(), errors=(404, 409),
+          audit=("message.correlated", "message"))
+def correlate(body):
+    context().details = {"name": body["name"], "business_key": body["business_key"]}
+    context().object_id = body["name"]
+    caught = events.correlate_message(work(), body["name"], body["payload"], correlations=body["correlations"],
+                                      business_key=body["business_key"], instance_id=body["instance_id"],
+                                      actor=actor())
+    return {"instance_ids": caught}

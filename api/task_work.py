@@ -1,0 +1,86 @@
+"""Working tasks beyond the engine's claim/complete: If-Match checks and transfer (转办).
+
+Transfer changes only who holds the task (the ``work_task`` index and the case
+history), never the workflow state, so it needs no instance load.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from engine import history, runtime
+from engine.actors import Actor
+from engine.errors import NotAllowed, TaskNotFound, TaskNotReady
+from engine.models import ProcessInstance, WorkTask, utcnow
+
+from .accounts import groups_of, roles_of
+from .errors import Conflict, Invalid, PreconditionFailed, StaleTask
+from .models import User
+from .worklist import etag_of
+
+
+def check_if_match(env, task_id: str, if_match: str | None) -> None:
+    """Refuse to act on a task that changed since the caller read it.
+
+    A task finished by someone else is a conflict (409); one that is still open
+    but changed hands fails the precondition (412).
+    """
+    if not if_match or if_match.strip() == "*":
+        return
+    with env.unit_of_work() as uow:
+        work = uow.session.get(WorkTask, task_id)
+        if work is None:
+            raise TaskNotFound("no task with this id", task_id=task_id)
+        current = etag_of(work)
+        state = work.state
+    presented = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    if current in presented:
+        return
+    if state != "ready":
+        raise StaleTask(f"the task was {state} by someone else in the meantime", task_id=task_id, state=state)
+    raise PreconditionFailed("the task changed since you read it (If-Match does not match)", task_id=task_id)
+
+
+def complete(uow, task_id: str, data: dict[str, Any], *, actor: Actor) -> dict[str, Any]:
+    instance_id = runtime.complete_task(uow, task_id, data, actor=actor)
+    with uow.env.unit_of_work() as read:
+        status = read.session.scalar(select(ProcessInstance.status).where(ProcessInstance.id == instance_id))
+    return {"task_id": task_id, "instance_id": instance_id, "instance_status": status}
+
+
+def transfer(uow, task_id: str, *, actor: Actor, to_user: str, reason: str | None = None) -> None:
+    """Hand a task one holds to a colleague who may work it (转办)."""
+    with uow:
+        session = uow.session
+        work = session.get(WorkTask, task_id)
+        if work is None:
+            raise TaskNotFound("no task with this id", task_id=task_id)
+        if work.state != "ready":
+            raise TaskNotReady(f"the task is already {work.state}", task_id=task_id)
+        if work.assignee != actor.user:
+            raise NotAllowed("only the holder can transfer a task; claim it first", task_id=task_id)
+        target = session.scalars(select(User).where(User.username == to_user)).first()
+        if target is None or not target.active or not _may_receive(session, target, work):
+            raise Invalid("this user cannot take the task: they must be active staff of one of its groups",
+                          errors=[{"pointer": "/to_user", "message": "not eligible for this task"}])
+        moved = session.execute(
+            update(WorkTask).where(WorkTask.id == task_id, WorkTask.assignee == actor.user,
+                                   WorkTask.state == "ready")
+            .values(assignee=to_user, claimed_at=utcnow())
+        ).rowcount
+        if not moved:
+            raise Conflict("the task changed while transferring it", task_id=task_id)
+        history.record(uow, work.instance_id, "task.transferred", actor.user, task_id=task_id,
+                       element_id=work.element_id, to=to_user, reason=reason)
+        uow.commit()
+
+
+def _may_receive(session, target: User, work: WorkTask) -> bool:
+    if not {"clerk", "approver"} & roles_of(session, target.id):
+        return False
+    if target.username in (work.candidate_users or []):
+        return True
+    groups = work.candidate_groups or []
+    return not groups or bool(groups_of(session, target.id).intersection(groups))

@@ -1,0 +1,175 @@
+"""Process definitions and forms over HTTP: upload (XML, multipart, bundle zip), lint, versions, download."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from sqlalchemy import func, select
+
+from api.models import ServiceItem
+import pytest
+
+from api_kit import BPMN, EXAMPLE, example_bundle
+from engine.models import ProcessDefinition
+from forms.models import FormVersion
+
+BROKEN = b'<?xml version="1.0"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">\n<bpmn:process id="p" isExecutable="true">\n<bpmn:userTask id="t"/>\n</bpmn:definitions>'
+FORM = {"type": "object", "properties": {"name": {"type": "string", "title": "姓名"}}, "required": ["name"]}
+
+
+def _zip(**members) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name.replace("__", "/"), content if isinstance(content, bytes) else json.dumps(content))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def example_forms(as_user):
+    """The example's forms, published through the API (BPMN naming unknown forms is refused)."""
+    designer = as_user("designer1")
+    for path in sorted((EXAMPLE / "forms").glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        assert designer.post(f"/api/v1/forms/{path.stem}", json=document).status_code == 201
+
+
+def _example_with(**members) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(example_bundle())) as source, zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            if info.filename.replace("/", "__") not in members:
+                archive.writestr(info, source.read(info))
+        for name, content in members.items():
+            archive.writestr(name.replace("__", "/"), content if isinstance(content, bytes) else json.dumps(content))
+    return buffer.getvalue()
+
+
+def _count(env, model) -> int:
+    with env.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(model))
+
+
+def test_raw_xml_deploys_and_the_same_content_returns_the_stored_version(as_user, example_forms):
+    designer = as_user("designer1")
+    upload = dict(data=BPMN.read_bytes(), content_type="application/xml", query_string={"filename": BPMN.name})
+    first = designer.post("/api/v1/definitions", **upload)
+    assert first.status_code == 201
+    (process,) = first.get_json()["processes"]
+    assert (process["process_id"], process["version"], process["created"]) == ("one_window_approval", 1, True)
+    again = designer.post("/api/v1/definitions", **upload)
+    assert again.status_code == 200 and again.get_json()["processes"][0]["created"] is False
+
+
+def test_multipart_upload_deploys_several_files(as_user, example_forms):
+    response = as_user("designer1").post("/api/v1/definitions", content_type="multipart/form-data",
+                                         data={"files": [(io.BytesIO(BPMN.read_bytes()), BPMN.name)]})
+    assert response.status_code == 201, response.get_json()
+
+
+def test_a_bundle_zip_deploys_process_forms_and_item_together(as_user, env):
+    bundle = _example_with(**{"item.json": {"code": "320500-XK-001", "name": "开办许可"}})
+    response = as_user("designer1").post("/api/v1/definitions", data=bundle, content_type="application/zip")
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert len(body["forms"]) == 6 and {"form_key": "application", "version": 1} in body["forms"]
+    assert body["item"] == {"code": "320500-XK-001", "version": 1, "name": "开办许可"}
+    assert _count(env, FormVersion) == 6 and _count(env, ServiceItem) == 1
+
+
+def test_a_bundle_with_a_broken_form_stores_nothing(as_user, env):
+    bundle = _example_with(**{"forms__application.json": {"type": "object", "properties": 5}})
+    response = as_user("designer1").post("/api/v1/definitions", data=bundle, content_type="application/zip")
+    assert response.status_code == 422 and response.get_json()["problems"]
+    assert _count(env, ProcessDefinition) == 0 and _count(env, FormVersion) == 0
+
+
+def test_a_bundle_with_unknown_files_is_refused_listing_them(as_user):
+    bundle = _zip(**{"p.bpmn": BPMN.read_bytes(), "notes.txt": b"hello", "forms__bad key.json": FORM})
+    response = as_user("designer1").post("/api/v1/definitions", data=bundle, content_type="application/zip")
+    assert response.status_code == 422
+    assert {e["pointer"] for e in response.get_json()["errors"]} == {"/notes.txt", "/forms/bad key.json"}
+
+
+def test_not_a_zip_is_refused_clearly(as_user):
+    response = as_user("designer1").post("/api/v1/definitions", data=b"PK-not-really", content_type="application/zip")
+    assert response.status_code == 422 and "zip" in response.get_json()["title"]
+
+
+def test_broken_bpmn_is_refused_with_every_issue_and_its_line(as_user, env):
+    response = as_user("designer1").post("/api/v1/definitions", data=BROKEN, content_type="application/xml",
+                                         query_string={"filename": "broken.bpmn"})
+    assert response.status_code == 422
+    (issue,) = response.get_json()["issues"]
+    assert issue["file"] == "broken.bpmn" and issue["line"] == 5
+    assert _count(env, ProcessDefinition) == 0
+
+
+def test_a_bundle_naming_forms_it_does_not_bring_is_refused_with_the_element(as_user, env):
+    response = as_user("designer1").post("/api/v1/definitions", data=_zip(**{"p.bpmn": BPMN.read_bytes()}),
+                                         content_type="application/zip")
+    assert response.status_code == 422
+    assert {i["element_id"] for i in response.get_json()["issues"] if i["code"] == "unknown-form-key"} >= {"accept"}
+    assert _count(env, ProcessDefinition) == 0
+
+
+def test_lint_reports_without_storing(as_user, env, example_forms):
+    designer = as_user("designer1")
+    good = designer.post("/api/v1/definitions/lint", data=BPMN.read_bytes(), content_type="application/xml")
+    assert good.status_code == 200 and good.get_json()["ok"] is True
+    bad = designer.post("/api/v1/definitions/lint", data=BROKEN, content_type="application/xml").get_json()
+    assert bad["ok"] is False and bad["issues"][0]["severity"] == "error"
+    assert _count(env, ProcessDefinition) == 0
+
+
+def test_versions_are_listed_and_the_xml_downloads_as_uploaded(as_user, deployed):
+    designer = as_user("designer1")
+    changed = BPMN.read_bytes().replace("一窗受理并联审批".encode(), "一窗受理并联审批(二)".encode())
+    second = designer.post("/api/v1/definitions", data=changed, content_type="application/xml",
+                           query_string={"filename": BPMN.name}).get_json()["processes"][0]
+    assert second["version"] == 2
+    listed = designer.get("/api/v1/definitions", query_string={"process_id": "one_window_approval"}).get_json()
+    assert [d["version"] for d in listed] == [1, 2] and listed[0]["files"] == [BPMN.name]
+    xml = designer.get(f"/api/v1/definitions/{deployed['definition_id']}/xml")
+    assert xml.status_code == 200 and xml.mimetype == "application/xml" and xml.data == BPMN.read_bytes()
+    assert designer.get("/api/v1/definitions/9999").status_code == 404
+
+
+def test_unsupported_upload_types_are_refused(as_user):
+    response = as_user("designer1").post("/api/v1/definitions", data="x", content_type="text/plain")
+    assert response.status_code == 415 and response.mimetype == "application/problem+json"
+
+
+def test_forms_publish_as_versions_and_report_changes(as_user):
+    designer = as_user("designer1")
+    first = designer.post("/api/v1/forms/application", json={"schema": FORM, "note": "first"})
+    assert first.status_code == 201 and first.get_json()["version"] == 1
+    same = designer.post("/api/v1/forms/application", json={"schema": FORM})
+    assert same.status_code == 200 and same.get_json()["created"] is False
+    wider = {**FORM, "properties": {**FORM["properties"], "phone": {"type": "string"}}}
+    second = designer.post("/api/v1/forms/application", json={"schema": wider}).get_json()
+    assert second["version"] == 2 and second["changes"]
+    assert [v["version"] for v in designer.get("/api/v1/forms/application/versions").get_json()] == [1, 2]
+    assert designer.get("/api/v1/forms/application").get_json()["schema"] == wider
+    assert designer.get("/api/v1/forms/application/versions/1").get_json()["schema"] == FORM
+    assert [f["form_key"] for f in designer.get("/api/v1/forms").get_json()] == ["application"]
+    assert designer.get("/api/v1/forms/nothing").status_code == 404
+
+
+def test_a_broken_form_schema_is_refused_with_every_problem(as_user):
+    designer = as_user("designer1")
+    broken = {"type": "object", "properties": {"a": {"type": "strin"}, "b": {"minLength": "x"}}}
+    check = designer.post("/api/v1/forms/application/check", json={"schema": broken}).get_json()
+    assert check["ok"] is False and len(check["problems"]) >= 2
+    refused = designer.post("/api/v1/forms/application", json={"schema": broken})
+    assert refused.status_code == 422 and len(refused.get_json()["problems"]) >= 2
+    assert designer.post("/api/v1/forms/application/check", json={"schema": FORM}).get_json()["ok"] is True
+
+
+def test_only_designers_and_integrators_deploy(as_user, with_token, example_forms):
+    assert as_user("clerk1").post("/api/v1/forms/x", json={"schema": FORM}).status_code == 403
+    token = with_token("integrator1", ["deploy"])
+    response = token.post("/api/v1/definitions", data=BPMN.read_bytes(), content_type="application/xml")
+    assert response.status_code == 201

@@ -32,9 +32,8 @@ def request_hash(document: Any) -> str:
 
 
 def created_instance_id(uow) -> str | None:
-    """The case a start created, found in the unit of work (for records written before commit)."""
-    ids = [o.id for o in list(uow.session.identity_map.values()) if isinstance(o, ProcessInstance)]
-    return ids[0] if len(ids) == 1 else None
+    """The case a start created (for records written before commit)."""
+    return uow.instance_id
 
 
 def start_case(

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from engine import history, runtime
+from engine import approval_actions, runtime
 from engine.actors import Actor
 from engine.errors import NotAllowed, TaskNotFound, TaskNotReady
-from engine.models import ProcessInstance, WorkTask, utcnow
+from engine.models import ProcessInstance, WorkTask
 
 from .accounts import groups_of, roles_of
-from .errors import Conflict, Invalid, PreconditionFailed, StaleTask
+from .errors import Invalid, PreconditionFailed, StaleTask
 from .models import User
 from .worklist import etag_of
 
@@ -51,9 +51,14 @@ def complete(uow, task_id: str, data: dict[str, Any], *, actor: Actor) -> dict[s
 
 
 def transfer(uow, task_id: str, *, actor: Actor, to_user: str, reason: str | None = None) -> None:
-    """Hand a task one holds to a colleague who may work it (转办)."""
-    with uow:
-        session = uow.session
+    """Hand a task one holds to a colleague who may work it (转办).
+
+    The account checks (holder, eligible colleague) are the API's; the transfer
+    itself is the engine's approval action, audited in its own transaction.
+    """
+    env = uow.env
+    with env.unit_of_work() as check:
+        session = check.session
         work = session.get(WorkTask, task_id)
         if work is None:
             raise TaskNotFound("no task with this id", task_id=task_id)
@@ -65,16 +70,7 @@ def transfer(uow, task_id: str, *, actor: Actor, to_user: str, reason: str | Non
         if target is None or not target.active or not _may_receive(session, target, work):
             raise Invalid("this user cannot take the task: they must be active staff of one of its groups",
                           errors=[{"pointer": "/to_user", "message": "not eligible for this task"}])
-        moved = session.execute(
-            update(WorkTask).where(WorkTask.id == task_id, WorkTask.assignee == actor.user,
-                                   WorkTask.state == "ready")
-            .values(assignee=to_user, claimed_at=utcnow())
-        ).rowcount
-        if not moved:
-            raise Conflict("the task changed while transferring it", task_id=task_id)
-        history.record(uow, work.instance_id, "task.transferred", actor.user, task_id=task_id,
-                       element_id=work.element_id, to=to_user, reason=reason)
-        uow.commit()
+    approval_actions.transfer_task(uow, task_id, to_user=to_user, actor=actor, reason=reason)
 
 
 def _may_receive(session, target: User, work: WorkTask) -> bool:

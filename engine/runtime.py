@@ -62,6 +62,7 @@ def start_instance(
         loaded = instance_store.create(
             uow, definition, business_key=business_key, started_by=actor.user, call_definitions=calls
         )
+        uow.instance_id = loaded.row.id  # for before_commit callbacks (e.g. the API's audit record)
         if uow.env.forms is not None:
             loaded.row.form_versions = uow.env.forms.pin(uow.session, definition.form_keys or [])
         _check_start_form(uow, loaded, data, locale)

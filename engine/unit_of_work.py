@@ -21,6 +21,8 @@ class UnitOfWork:
         self.env = env
         self.session: Session | None = None
         self._committed = False
+        # Set by use cases that create an instance, so before_commit callbacks can name it.
+        self.instance_id: str | None = None
         self._before_commit: list[Callable[["UnitOfWork"], None]] = []
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []

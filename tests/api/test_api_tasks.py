@@ -78,7 +78,7 @@ def test_transfer_hands_a_held_task_to_an_eligible_colleague(as_user, start_case
     assert tasks_of(clerk1, case["id"]) == []
     assert [t["id"] for t in tasks_of(clerk2, case["id"], scope="mine")] == [accept["id"]]
     history = as_user("super1").get(f"/api/v1/instances/{case['id']}").get_json()["history"]
-    assert history[-1]["action"] == "task.transferred" and history[-1]["details"]["to"] == "clerk2"
+    assert history[-1]["action"] == "task.transferred" and history[-1]["details"]["to_user"] == "clerk2"
 
 
 def test_comments_and_opinions_are_kept_on_the_task_and_opinions_in_the_history(as_user, start_case):

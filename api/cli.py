@@ -244,9 +244,11 @@ def serve(ctx, host, port):
     options = {"jobs": "thread"}
     if (ctx.obj or {}).get("db"):
         options["database_url"] = ctx.obj["db"]
-    app = create_app({"ENGINE": EngineConfig.from_env(**options)})
-    click.echo(f"yiwang serving on http://{host}:{port}/ (database {app.extensions['yiwang'].config.database_url})")
-    app.run(host=host, port=port, threaded=True)
+    config = EngineConfig.from_env(**options)
+    click.echo(f"yiwang serving on http://{host}:{port}/ (database {config.database_url})")
+    from .server import run
+
+    run(lambda: create_app({"ENGINE": config}), host=host, port=port)
 
 
 @main.command()

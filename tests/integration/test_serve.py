@@ -23,8 +23,9 @@ def test_serve_answers_health_and_openapi_on_a_fresh_directory(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
     env["PYTHONPATH"] = str(REPO)
+    log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen([sys.executable, "-m", "api", "serve", "--port", str(port)], cwd=tmp_path, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -33,7 +34,7 @@ def test_serve_answers_health_and_openapi_on_a_fresh_directory(tmp_path):
                     assert json.load(response) == {"status": "ok"}
                     break
             except OSError:
-                assert server.poll() is None, server.stdout.read().decode()
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()
                 assert time.monotonic() < deadline, "the service did not come up within 30 s"
                 time.sleep(0.3)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json", timeout=5) as response:
@@ -42,3 +43,4 @@ def test_serve_answers_health_and_openapi_on_a_fresh_directory(tmp_path):
     finally:
         server.terminate()
         server.wait(15)
+        log.close()

@@ -7,12 +7,14 @@ app, the CLI and workers each build one from an :class:`~engine.config.EngineCon
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
 from .config import EngineConfig
 from .connectors import ConnectorRegistry
+from .calendar import WorkingCalendar
 from .db import make_db_engine, make_session_factory
 from .instance_cache import InstanceCache
 from .script_engine import make_engine_script_engine
@@ -41,6 +43,7 @@ class EngineEnv:
         db_engine: Engine | None = None,
         connectors: ConnectorRegistry | None = None,
         forms: FormService | None = None,
+        calendar: Callable[[Any], WorkingCalendar] | None = None,
     ) -> None:
         self.config = config or EngineConfig()
         self.db_engine = db_engine or make_db_engine(self.config.database_url)
@@ -55,6 +58,14 @@ class EngineEnv:
         self.script_engine = make_engine_script_engine(self.config, self.connectors)
         # Without a form service, steps accept any JSON data (engine-only use).
         self.forms = forms
+        # session -> WorkingCalendar used for step deadlines (local holidays and
+        # make-up days); the national calendar when not given.
+        self.calendar = calendar or (lambda session: WorkingCalendar())
+        # Called as listener(uow, loaded, delta) inside every step's transaction,
+        # after the instance is saved: how other packages follow cases (processes/).
+        self.step_listeners: list[Callable[[Any, Any, Any], None]] = []
+        # (job kind, interval seconds): queued by the scheduler tick at most once per interval.
+        self.periodic_jobs: list[tuple[str, float]] = []
         from .jobs import make_dispatcher  # jobs imports runtime, which needs this module's types
 
         self.dispatcher = make_dispatcher(self)

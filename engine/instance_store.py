@@ -156,6 +156,8 @@ def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) 
     _write_task_rows(uow, instance_id, delta)
     task_index.sync(uow, loaded, delta)
     event_index.sync(uow, loaded, delta)
+    for listener in env.step_listeners:
+        listener(uow, loaded, delta)
     _remember_after_commit(uow, loaded, delta.fingerprint)
     return delta
 

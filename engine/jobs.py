@@ -61,9 +61,13 @@ def run_job(env, job_id: int) -> bool:
     try:
         with env.unit_of_work() as uow:
             HANDLERS[job.kind](uow, **job.args)
+            # A done job frees its key (the same work may be needed again), except a
+            # periodic one, whose key stands for its interval.
+            keep_key = (job.dedup_key or "").startswith("periodic:")
             uow.session.execute(
                 update(Job).where(Job.id == job.id).values(
-                    status="done", finished_at=utcnow(), dedup_key=None, last_error=None
+                    status="done", finished_at=utcnow(), dedup_key=job.dedup_key if keep_key else None,
+                    last_error=None,
                 )
             )
             _resolve_incidents(uow, job)
@@ -220,6 +224,10 @@ def tick(env, now: datetime | None = None) -> list[int]:
         ).all()
         for instance_id in due_instances:
             schedule(uow, "fire_timers", {"instance_id": instance_id}, dedup_key=f"fire_timers:{instance_id}")
+        for kind, interval in env.periodic_jobs:
+            # One job per interval bucket, whichever scheduler (of several) gets here first.
+            bucket = int(now.timestamp() // interval)
+            schedule(uow, kind, {"bucket": bucket}, dedup_key=f"periodic:{kind}:{bucket}")
         uow.session.execute(
             update(Job)
             .where(Job.status.in_(("running", "enqueued")), Job.lease_until < now)

@@ -46,9 +46,10 @@ def sync(uow, loaded, delta) -> None:
 
 def _insert(uow, loaded, tasks, now) -> None:
     row, definition = loaded.row, loaded.definition
+    calendar = uow.env.calendar(uow.session)
     works, candidates = [], []
     for task in tasks:
-        who = assignment.resolve(task, now)
+        who = assignment.resolve(task, now, calendar)
         task_id = str(task.id)
         works.append({
             "id": task_id, "instance_id": row.id, "definition_id": definition.id,

@@ -17,10 +17,9 @@ from flask import Flask, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import EngineConfig
-from engine.environment import EngineEnv
 
 from . import accounts, config, openapi, problems, resources
-from forms.binding import FormBinding
+from .wiring import build_env
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -46,11 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if values["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=values["TRUSTED_PROXIES"], x_proto=values["TRUSTED_PROXIES"])
 
-    from . import models  # noqa: F401 - registers the web service's tables
-    import forms.models  # noqa: F401 - and the forms'
-
-    env = EngineEnv(engine_config, db_engine=test_config.get("DB_ENGINE"), forms=FormBinding())
-    env.create_schema()
+    env = build_env(engine_config, db_engine=test_config.get("DB_ENGINE"))
     app.extensions["yiwang"] = env
 
     problems.init_app(app)

@@ -20,8 +20,9 @@ from engine.actors import Actor
 from engine.config import EngineConfig
 from engine.environment import EngineEnv
 from engine.errors import DeployRejected, EngineError
-from forms.binding import FormBinding
 from forms.errors import FormError
+
+from .wiring import build_env
 
 
 def _env(ctx, **overrides) -> EngineEnv:
@@ -29,11 +30,7 @@ def _env(ctx, **overrides) -> EngineEnv:
     if options.get("db"):
         overrides["database_url"] = options["db"]
     overrides.setdefault("jobs", "inline")
-    env = EngineEnv(EngineConfig.from_env(**overrides), forms=FormBinding())
-    from . import models  # noqa: F401 - accounts and audit tables
-    import forms.models  # noqa: F401
-
-    env.create_schema()
+    env = build_env(EngineConfig.from_env(**overrides))
     return env
 
 

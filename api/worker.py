@@ -9,8 +9,13 @@ log = logging.getLogger(__name__)
 
 
 def run_worker(env, *, burst: bool = False) -> None:
-    from rq import Worker
+    from rq import SimpleWorker
 
+    from engine import dispatch
+
+    # Jobs run in this process (no fork per job) with this fully wired engine; a
+    # worker killed mid-job leaves the job's lease to expire and it runs again.
+    dispatch.use_worker_env(env)
     dispatcher = env.dispatcher
     queue = dispatcher.queue()
     stop = threading.Event()
@@ -28,6 +33,6 @@ def run_worker(env, *, burst: bool = False) -> None:
     else:
         threading.Thread(target=scheduler, name="yiwang-scheduler", daemon=True).start()
     try:
-        Worker([queue], connection=queue.connection).work(burst=burst)
+        SimpleWorker([queue], connection=queue.connection).work(burst=burst)
     finally:
         stop.set()

@@ -159,8 +159,14 @@ def make(env):
 _worker_env = None
 
 
+def use_worker_env(env) -> None:
+    """Give rq jobs in this process the engine the worker was started with."""
+    global _worker_env
+    _worker_env = env
+
+
 def rq_run_job(job_id: int) -> None:
-    """rq entry point: builds this worker process's engine on first use."""
+    """rq entry point: runs on the worker's engine (a bare one from the environment if none)."""
     global _worker_env
     if _worker_env is None:
         from .config import EngineConfig

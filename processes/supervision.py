@@ -38,17 +38,32 @@ def mark_case_lights(uow, case_id: str, yellow_share: float, now: str | None = N
     mark(uow.session, case_id, now=datetime.fromisoformat(now) if now else utcnow(), yellow_share=yellow_share)
 
 
+SWEEP_JOB = "supervision_sweep"
+
+
+@jobs.handler(SWEEP_JOB)
+def sweep_job(uow, bucket: int, yellow_share: float = 0.8) -> None:
+    """Periodic job: queue the lights job for every open case (the engine's tick queues this)."""
+    queue_lights(uow, yellow_share=yellow_share)
+
+
+def queue_lights(uow, *, yellow_share: float, now: datetime | None = None) -> int:
+    """Inside the caller's transaction: one lights job per open case; returns how many."""
+    ids = uow.session.scalars(select(Case.instance_id).where(Case.closed_at.is_(None))).all()
+    for case_id in ids:
+        args = {"case_id": case_id, "yellow_share": yellow_share}
+        if now is not None:
+            args["now"] = require_aware(now).isoformat()
+        jobs.schedule(uow, JOB, args, dedup_key=f"{JOB}:{case_id}")
+    return len(ids)
+
+
 def schedule_sweep(uow, *, yellow_share: float, now: datetime | None = None) -> int:
     """Queue the lights job for every open case; returns how many were queued."""
     with uow:
-        ids = uow.session.scalars(select(Case.instance_id).where(Case.closed_at.is_(None))).all()
-        for case_id in ids:
-            args = {"case_id": case_id, "yellow_share": yellow_share}
-            if now is not None:
-                args["now"] = require_aware(now).isoformat()
-            jobs.schedule(uow, JOB, args, dedup_key=f"{JOB}:{case_id}")
+        count = queue_lights(uow, yellow_share=yellow_share, now=now)
         uow.commit()
-    return len(ids)
+    return count
 
 
 def mark_lights(uow, case_id: str, *, now: datetime, yellow_share: float) -> str:

@@ -46,8 +46,9 @@ def run_worker(db_engine, queue_name) -> None:
 
 
 def job_states(env) -> list[str]:
+    """States of the service-task jobs (the worker's scheduler also queues periodic sweeps)."""
     with env.unit_of_work() as uow:
-        return list(uow.session.scalars(select(Job.status).order_by(Job.id)))
+        return list(uow.session.scalars(select(Job.status).where(Job.kind == "run_task").order_by(Job.id)))
 
 
 def test_a_service_task_runs_in_an_rq_worker_process(rq_env, db_engine, queue_name):
@@ -77,7 +78,7 @@ def test_a_job_whose_worker_died_is_handed_out_again_and_its_effect_happens_once
     deploy_files(rq_env, SERVICE)
     case = start(rq_env, "service_echo", {"who": "王五"})
     with rq_env.unit_of_work() as uow:  # a worker claimed it, then was killed before finishing
-        uow.session.execute(update(Job).values(status="running", lease_until=utcnow()))
+        uow.session.execute(update(Job).where(Job.kind == "run_task").values(status="running", lease_until=utcnow()))
         uow.commit()
     rq_env.dispatcher.run_scheduler_once()  # the lease has expired: back to the queue
     run_worker(db_engine, queue_name)

@@ -1,0 +1,42 @@
+"""Builds the engine the way every yiwang process needs it: web app, CLI and workers.
+
+One place decides what is plugged into the engine (forms, the installation's
+working calendar, the supervision sweep, every package's tables and job handlers),
+so a job runs the same in an rq worker as in the web process.
+"""
+
+from __future__ import annotations
+
+from engine.config import EngineConfig
+from engine.environment import EngineEnv
+from forms.binding import FormBinding
+
+# How often the scheduler queues the lights sweep over open cases (电子监察).
+SUPERVISION_SWEEP_S = 600
+
+
+def register_tables_and_jobs() -> None:
+    """Import every module that declares tables or job handlers."""
+    import forms.models  # noqa: F401
+    import processes.acceptance_models  # noqa: F401
+    import processes.catalogue  # noqa: F401
+    import processes.decision_models  # noqa: F401
+    import processes.licence_models  # noqa: F401
+    import processes.rating_models  # noqa: F401
+    import processes.smart_approval  # noqa: F401 - job handlers
+    import processes.supervision  # noqa: F401 - job handlers
+    import processes.supervision_models  # noqa: F401
+
+    from . import models  # noqa: F401
+
+
+def build_env(config: EngineConfig, *, db_engine=None, create_schema: bool = True) -> EngineEnv:
+    from processes.deadlines import load_calendar
+    from processes.supervision import SWEEP_JOB
+
+    register_tables_and_jobs()
+    env = EngineEnv(config, db_engine=db_engine, forms=FormBinding(), calendar=load_calendar)
+    env.periodic_jobs.append((SWEEP_JOB, SUPERVISION_SWEEP_S))
+    if create_schema:
+        env.create_schema()
+    return env

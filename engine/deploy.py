@@ -84,27 +84,34 @@ def check_bundle(uow, files: dict[str, bytes]) -> tuple[_ParsedBundle, list[Lint
 
 
 def deploy(uow, files: dict[str, bytes], *, deployed_by: str | None = None, note: str | None = None) -> DeployResult:
-    """Deploy a bundle; raises :class:`DeployRejected` (storing nothing) if it has errors."""
+    """Deploy a bundle in its own transaction; raises :class:`DeployRejected` (storing nothing) if it has errors."""
     with uow:
-        bundle, issues = check_bundle(uow, files)
-        errors = _errors(issues)
-        if errors:
-            raise DeployRejected(
-                f"the BPMN cannot be deployed: {len(errors)} problem(s) found", issues=errors
-            )
-        process_ids = [pid for pid in bundle.parser.get_process_ids() if _is_top_level(bundle, pid)]
-        if not process_ids:
-            raise DeployRejected("the files hold no executable process", issues=[
-                LintIssue("no-executable-process", "no process has isExecutable=\"true\"")
-            ])
-        sources = {name: content.decode("utf-8", "replace") if isinstance(content, bytes) else content
-                   for name, content in files.items()}
-        digest = _digest(files)
-        deployed = [
-            _store(uow, bundle, pid, sources, digest, deployed_by, note, issues) for pid in process_ids
-        ]
+        result = deploy_in(uow, files, deployed_by=deployed_by, note=note)
         uow.commit()
-        return DeployResult(deployed, [i for i in issues if i.severity != "error"])
+        return result
+
+
+def deploy_in(uow, files: dict[str, bytes], *, deployed_by: str | None = None,
+              note: str | None = None) -> DeployResult:
+    """Deploy inside the caller's open unit of work, without committing it.
+
+    For use cases that store more in the same transaction (a service item import
+    publishes its forms first, in the same session, so the lint sees their keys).
+    """
+    bundle, issues = check_bundle(uow, files)
+    errors = _errors(issues)
+    if errors:
+        raise DeployRejected(f"the BPMN cannot be deployed: {len(errors)} problem(s) found", issues=errors)
+    process_ids = [pid for pid in bundle.parser.get_process_ids() if _is_top_level(bundle, pid)]
+    if not process_ids:
+        raise DeployRejected("the files hold no executable process", issues=[
+            LintIssue("no-executable-process", "no process has isExecutable=\"true\"")
+        ])
+    sources = {name: content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+               for name, content in files.items()}
+    digest = _digest(files)
+    deployed = [_store(uow, bundle, pid, sources, digest, deployed_by, note, issues) for pid in process_ids]
+    return DeployResult(deployed, [i for i in issues if i.severity != "error"])
 
 
 def _store(uow, bundle, process_id, sources, digest, deployed_by, note, issues) -> DeployedProcess:

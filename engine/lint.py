@@ -219,6 +219,12 @@ def _check_loops(doc: _Document) -> Iterator[LintIssue]:
         if has_cardinality == has_input:
             yield doc.issue("loop-incomplete", "a multi-instance activity needs exactly one of loopCardinality "
                             "and loopDataInputRef (camunda:collection)", loop)
+        for item in (loop.find(bpmn_tag("inputDataItem")), loop.find(bpmn_tag("outputDataItem"))):
+            name = item.get("name") if item is not None else None
+            if name and name != item.get("id"):
+                yield doc.issue("mi-item-name", f"the data item is named {name!r} but SpiffWorkflow uses its id "
+                                f"{item.get('id')!r} as the variable name; give both the same value", item,
+                                severity="warning")
     for loop in doc.executable_elements("standardLoopCharacteristics"):
         if loop.get("loopMaximum") is None and loop.find(bpmn_tag("loopCondition")) is None:
             yield doc.issue("loop-incomplete", "a loop needs a loopMaximum or a loopCondition", loop)

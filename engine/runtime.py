@@ -52,8 +52,13 @@ def start_instance(
     business_key: str | None = None,
     actor: Actor | None = None,
     locale: str = "zh-CN",
+    form_versions: dict[str, int] | None = None,
 ) -> str:
-    """Start a case of the latest (or the given) definition; returns the instance id."""
+    """Start a case of the latest (or the given) definition; returns the instance id.
+
+    ``form_versions`` pins the forms the case uses (e.g. those a service item was
+    published with); by default the latest published version of each form key.
+    """
     data = check_data(data or {})
     actor = actor or Actor.system()
     with uow:
@@ -63,7 +68,9 @@ def start_instance(
             uow, definition, business_key=business_key, started_by=actor.user, call_definitions=calls
         )
         uow.instance_id = loaded.row.id  # for before_commit callbacks (e.g. the API's audit record)
-        if uow.env.forms is not None:
+        if form_versions is not None:
+            loaded.row.form_versions = dict(form_versions)
+        elif uow.env.forms is not None:
             loaded.row.form_versions = uow.env.forms.pin(uow.session, definition.form_keys or [])
         _check_start_form(uow, loaded, data, locale)
         for task in loaded.workflow.get_tasks(state=TaskState.READY):

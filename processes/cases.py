@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +57,8 @@ class ItemRef:
     process_id: str | None = None
     definition_id: int | None = None
     smart_approval: bool = False
+    # The form versions the item version was published with (None: the latest).
+    form_versions: dict[str, int] | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,8 @@ def open_case(uow, *, item: ItemRef, applicant: Applicant, channel: str, actor: 
 
     uow.before_commit(record)
     return runtime.start_instance(uow, process_id=item.process_id, definition_id=item.definition_id,
-                                  data=data or {}, business_key=tracking_number, actor=actor, locale=locale)
+                                  data=data or {}, business_key=tracking_number, actor=actor, locale=locale,
+                                  form_versions=item.form_versions)
 
 
 def _check_opening(item: ItemRef, applicant: Applicant, channel: str, window: str | None) -> None:

@@ -10,7 +10,7 @@ generated from a version describes exactly the process that runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +62,16 @@ class ItemVersion(Base):
     published_by: Mapped[str | None] = mapped_column(String(255))
     published_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
+
+    def case_ref(self):
+        """What a case of this version needs to know (:class:`processes.cases.ItemRef`)."""
+        from .cases import ItemRef
+
+        return ItemRef(code=self.code, version=self.version, name=self.name, department=self.department,
+                       region_code=self.region_code, promised_days=self.promised_days,
+                       process_id=self.process_id, definition_id=self.definition_id,
+                       smart_approval=any(name.endswith(".dmn") for name in self.bundle_files or ()),
+                       form_versions=dict(self.form_versions or {}))
 
     def item(self) -> ServiceItem:
         return parse_item(self.document)
@@ -173,6 +183,8 @@ class CaseStart:
     item_version: int
     definition_id: int
     data: dict[str, Any]
+    # The form versions the item version pins: pass them to start_instance.
+    form_versions: dict[str, int] = field(default_factory=dict)
 
 
 def prepare_case(session: Session, code: str, submission: dict[str, Any], *, applicant: str,
@@ -192,4 +204,4 @@ def prepare_case(session: Session, code: str, submission: dict[str, Any], *, app
     data = submission
     if item.is_one_thing:
         data = one_thing.case_data(session, item, row.form_versions, submission, applicant=applicant, locale=locale)
-    return CaseStart(row.code, row.version, row.definition_id, data)
+    return CaseStart(row.code, row.version, row.definition_id, data, dict(row.form_versions or {}))

@@ -49,7 +49,8 @@ def apply(env, code: str, submission: dict[str, Any], *, applicant: str, busines
     with env.unit_of_work() as uow:
         start = catalogue.prepare_case(uow.session, code, submission, applicant=applicant)
     return runtime.start_instance(env.unit_of_work(), definition_id=start.definition_id, data=start.data,
-                                  business_key=business_key, actor=Actor.of(applicant))
+                                  business_key=business_key, actor=Actor.of(applicant),
+                                  form_versions=start.form_versions)
 
 
 def work(env, case: str, element_id: str, data: dict[str, Any], actor: Actor) -> None:

@@ -145,3 +145,26 @@ def elderly_application(*, local: bool) -> dict:
     return {"applicant": "li.gp", "name": "李桂萍", "id_number": born_years_ago(86), "mobile": "13905550123",
             "local_hukou": local, "residence_years": 9, "id_card": licence("CN-RESIDENT-ID", "1"),
             "household_register": licence("CN-HOUSEHOLD-REGISTER", "2"), "bank_card": upload("卡.png", "png")}
+
+
+
+def test_a_case_of_an_item_version_uses_the_forms_that_version_was_published_with(env):
+    """Republishing a shared form key later does not change the forms of older versions' cases."""
+    from forms.store import publish_form
+
+    bundle = load(REAL_ESTATE)
+    result = publish(env, REAL_ESTATE)
+    with env.unit_of_work() as uow:
+        row = catalogue.get_version(uow.session, result.code, result.version)
+        pinned = dict(row.form_versions)
+        key = sorted(pinned)[0]
+        schema = {**bundle.forms[key]["schema"], "title": "改版"}
+        publish_form(uow.session, key, schema, bundle.forms[key].get("ui_schema"))
+        uow.commit()
+    with env.unit_of_work() as uow:
+        ref = catalogue.get_version(uow.session, result.code, result.version).case_ref()
+    assert ref.form_versions == pinned and ref.definition_id == result.definition_id
+    with env.unit_of_work() as uow:
+        start = catalogue.prepare_case(uow.session, result.code, {}, applicant="a")
+        latest = uow.session.scalar(select(func.max(FormVersion.version)).where(FormVersion.form_key == key))
+    assert start.form_versions == pinned and latest == pinned[key] + 1

@@ -448,3 +448,25 @@ def test_spiff_validation_with_a_shared_parser_only_reports_its_own_document():
     assert len(spiff(broken, parser=parser)) == 1
     clean = bpmn(simple()).replace('id="p"', 'id="q"')
     assert spiff(clean, parser=parser) == []
+
+
+def test_a_multi_instance_data_item_named_unlike_its_id_is_warned_about():
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="urn:t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="review"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:multiInstanceLoopCharacteristics>
+        <bpmn:loopDataInputRef>departments</bpmn:loopDataInputRef>
+        <bpmn:inputDataItem id="dept_item" name="department"/>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:userTask>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="review"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+    from engine.xml_safety import parse_xml
+
+    issues = [i for i in lint_tree(parse_xml(xml)) if i.code == "mi-item-name"]
+    assert [(i.element_id, i.line, i.severity) for i in issues] == [("dept_item", 8, "warning")]

@@ -469,4 +469,4 @@ def test_a_multi_instance_data_item_named_unlike_its_id_is_warned_about():
     from engine.xml_safety import parse_xml
 
     issues = [i for i in lint_tree(parse_xml(xml)) if i.code == "mi-item-name"]
-    assert [(i.element_id, i.line, i.severity) for i in issues] == [("dept_item", 8, "warning")]
+    assert [(i.element_id, i.line, i.severity) for i in issues] == [("review", 8, "warning")]

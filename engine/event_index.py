@@ -12,7 +12,8 @@ from uuid import UUID
 
 from sqlalchemy import delete
 
-from .models import MessageSubscription, TimerIndex
+from .models import MessageSubscription, SignalSubscription, TimerIndex
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 
 from .task_kinds import event_definitions, is_catching, timer_definition
@@ -29,6 +30,7 @@ def sync(uow, loaded, delta) -> None:
     session, instance_id = uow.session, loaded.row.id
     session.execute(delete(TimerIndex).where(TimerIndex.instance_id == instance_id))
     session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance_id))
+    session.execute(delete(SignalSubscription).where(SignalSubscription.instance_id == instance_id))
     if loaded.row.status not in {"running", "suspended"}:
         return
     for name in _event_subprocess_messages(wf):
@@ -46,6 +48,9 @@ def sync(uow, loaded, delta) -> None:
                                element_id=_element_of(spec, timer), due_at=due)
                 )
         for definition in event_definitions(spec):
+            if isinstance(definition, SignalEventDefinition):
+                session.add(SignalSubscription(task_id=str(task.id), instance_id=instance_id,
+                                               signal_name=definition.name))
             if isinstance(definition, MessageEventDefinition):
                 session.add(
                     MessageSubscription(

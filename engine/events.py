@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -19,8 +20,8 @@ from SpiffWorkflow.util.task import TaskState
 from . import history, instance_store, runtime
 from .actors import Actor
 from .errors import InvalidState, NotFound
-from .models import MessageSubscription, ProcessDefinition
-from .task_kinds import is_timer, message_definition
+from .models import MessageSubscription, ProcessDefinition, SignalSubscription
+from .task_kinds import event_definitions, is_timer, message_definition
 
 
 class NoMatchingEvent(NotFound):
@@ -119,6 +120,35 @@ def _start_by_message(uow, name, payload, correlations, business_key, actor) -> 
         runtime.schedule_deferred(uow, loaded, delta.upserts)
         started.append(loaded.row.id)
     return started
+
+
+def throw_signal(uow, name: str, payload: dict[str, Any] | None = None, *, actor: Actor | None = None) -> list[str]:
+    """Broadcast a signal to every running instance waiting for it; returns their ids."""
+    payload = runtime.check_data(payload or {})
+    actor = actor or Actor.system()
+    with uow:
+        waiting = uow.session.scalars(
+            select(SignalSubscription.instance_id).where(SignalSubscription.signal_name == name)
+        ).all()
+        caught = []
+        for instance_id in dict.fromkeys(waiting):
+            loaded = instance_store.load(uow, instance_id)
+            instance_store.discard_on_failure(uow, instance_id)
+            if loaded.row.status != "running":
+                continue
+            wf = loaded.workflow
+            definition = next((d for t in wf.event_manager.tasks.values() for d in event_definitions(t.task_spec)
+                               if isinstance(d, SignalEventDefinition) and d.name == name), None)
+            if definition is None:
+                continue
+            wf.catch(BpmnEvent(definition, payload))
+            history.record(uow, instance_id, "signal.received", actor.user, signal=name)
+            runtime.run_engine(loaded)
+            delta = instance_store.save(uow, loaded)
+            runtime.schedule_deferred(uow, loaded, delta.upserts)
+            caught.append(instance_id)
+        uow.commit()
+        return caught
 
 
 def expedite_timers(uow, instance_id: str, *, actor: Actor, element_id: str | None = None,

@@ -227,6 +227,17 @@ class MessageSubscription(Base):
     business_key: Mapped[str | None] = mapped_column(String(255))
 
 
+class SignalSubscription(Base):
+    """A waiting signal catch event: signals from outside reach these instances."""
+
+    __tablename__ = "signal_subscription"
+    __table_args__ = (Index("ix_signal_subscription_name", "signal_name"),)
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    signal_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+
+
 class Incident(Base):
     """A background step that failed: visible, retryable with backoff."""
 

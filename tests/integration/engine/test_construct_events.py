@@ -420,3 +420,19 @@ def test_a_case_ends_with_its_main_flow_even_while_an_event_subprocess_waits(env
 
     assert instance(env, case)["status"] == "completed"
     assert timers_due(env, case) == []
+
+
+def test_a_signal_from_outside_reaches_every_case_waiting_for_it(env):
+    deployed(env, "signal_external")
+    waiting = [start(env, "signal_external") for _ in range(2)]
+    other = start(env, deployed_file(env, "signal", "signal_catch"), {"applicant": "zhang3"})
+    assert_survives_restart(env, waiting[0])
+
+    caught = events.throw_signal(env.unit_of_work(), "fee_schedule_published", {"fee": 80})
+
+    assert sorted(caught) == sorted(waiting)
+    for case in waiting:
+        assert ready_elements(env, case) == ["issue"]
+        assert_survives_restart(env, case)
+    assert ready_elements(env, other) == ["pay"]
+    assert events.throw_signal(env.unit_of_work(), "fee_schedule_published") == []

@@ -100,7 +100,8 @@ class ProcessInstance(Base):
     business_key: Mapped[str | None] = mapped_column(String(255))
     # running | suspended | completed | cancelled | terminated
     status: Mapped[str] = mapped_column(String(20), default="running")
-    state_meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Read only when the instance is not in the process cache (see instance_store.load).
+    state_meta: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     # {called_process_id: definition id} pinned when the instance started.
     call_definitions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     # {form_key: version} pinned when the instance started: a case keeps its forms.

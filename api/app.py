@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import EngineConfig
 
-from . import accounts, config, openapi, problems, resources
+from . import accounts, config, openapi, problems, resources, web
 from .wiring import build_env
 
 
@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     problems.init_app(app)
     resources.register(app)
     openapi.init_app(app)
+    web.init_app(app)
     app.after_request(_security_headers)
 
     @app.get("/healthz")

@@ -11,7 +11,7 @@ import platform
 import sys
 from datetime import datetime, timezone
 
-from . import engine_bench, forms_bench, worklist_bench
+from . import engine_bench, forms_bench, http_bench, worklist_bench
 
 
 def main(argv=None) -> int:
@@ -30,6 +30,8 @@ def main(argv=None) -> int:
         print(engine_bench.report("PostgreSQL", engine_bench.run(args.postgres, quick=args.quick)))
         print()
         print(worklist_bench.run(args.postgres, large=100_000 if args.quick else 1_000_000))
+        print()
+        print(http_bench.run(args.postgres, tasks=200, clerks=50))
     print()
     print("## form validation")
     print()

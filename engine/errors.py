@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class EngineError(Exception):
-    """Base of every error the engine raises on purpose."""
+class ContextualError(Exception):
+    """A message plus the context to act on it; the shape every package's error base shares.
 
-    code = "engine-error"
+    ``engine``, ``forms`` and ``processes`` each derive their own base from it, so
+    the API maps all of them to problem documents the same way.
+    """
+
+    code = "error"
 
     def __init__(self, message: str, **context: Any) -> None:
         super().__init__(message)
@@ -29,6 +33,12 @@ class EngineError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, **self.context}
+
+
+class EngineError(ContextualError):
+    """Base of every error the engine raises on purpose."""
+
+    code = "engine-error"
 
 
 @dataclass(frozen=True)

@@ -12,25 +12,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from engine.errors import ContextualError
 
-class FormError(Exception):
+
+class FormError(ContextualError):
     """Base of every error the forms package raises on purpose."""
 
     code = "form-error"
-
-    def __init__(self, message: str, **context: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.context = {k: v for k, v in context.items() if v is not None}
-
-    def __str__(self) -> str:
-        if not self.context:
-            return self.message
-        where = ", ".join(f"{k}={v}" for k, v in self.context.items())
-        return f"{self.message} ({where})"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, **self.context}
 
 
 @dataclass(frozen=True, order=True)

@@ -8,24 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.errors import ContextualError
 
-class CaseError(Exception):
+
+class CaseError(ContextualError):
     """Base of every error the case use cases raise on purpose."""
 
     code = "case-error"
-
-    def __init__(self, message: str, **context: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.context = {k: v for k, v in context.items() if v is not None}
-
-    def __str__(self) -> str:
-        if not self.context:
-            return self.message
-        return f"{self.message} ({', '.join(f'{k}={v}' for k, v in self.context.items())})"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, **self.context}
 
 
 class CaseNotFound(CaseError):

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from engine.errors import ContextualError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -41,24 +43,10 @@ def errors_in(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 
 
-class ItemError(Exception):
+class ItemError(ContextualError):
     """Base of every error the catalogue raises on purpose."""
 
     code = "item-error"
-
-    def __init__(self, message: str, **context: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.context = {k: v for k, v in context.items() if v is not None}
-
-    def __str__(self) -> str:
-        if not self.context:
-            return self.message
-        where = ", ".join(f"{k}={v}" for k, v in self.context.items())
-        return f"{self.message} ({where})"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, **self.context}
 
 
 class _WithProblems(ItemError):

@@ -4,6 +4,8 @@
 - Applicants see only their own cases (they applied, or a clerk named them).
 - Window clerks and department approvers see the cases that have, or had, a task
   for them or their groups, and those they started; integrators those they started.
+- Whoever a case was copied to (抄送: the user, or a member of the group) may read it,
+  without working it.
 - A task is visible only to its assignee, or, while unclaimed, to its candidate
   groups and users; a finished task also to whoever finished it.
 
@@ -16,10 +18,13 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from engine.models import ProcessInstance, WorkTask, WorkTaskCandidate
+from engine.actors import Actor
+from engine.models import InstanceCopy, ProcessInstance, WorkTask, WorkTaskCandidate
+from processes.case_models import Case
+from processes.cases import case_row
 
 from .accounts import Principal
-from .errors import Hidden
+from .errors import Forbidden, Hidden
 from .models import CaseParty
 
 STAFF_ROLES = frozenset({"clerk", "approver"})
@@ -29,7 +34,8 @@ def is_staff(principal: Principal) -> bool:
     return bool(STAFF_ROLES & principal.roles) and principal.may("tasks:work")
 
 
-def instance_condition(principal: Principal) -> ColumnElement[bool]:
+def instance_condition(principal: Principal, *, copies: bool = True) -> ColumnElement[bool]:
+    """Cases the caller may see; ``copies=False`` leaves out those they see only as copied to them."""
     if principal.may("instances:read_all"):
         return true()
     if not principal.may("instances:read"):
@@ -37,6 +43,7 @@ def instance_condition(principal: Principal) -> ColumnElement[bool]:
     own = or_(
         ProcessInstance.started_by == principal.username,
         exists().where(CaseParty.instance_id == ProcessInstance.id, CaseParty.username == principal.username),
+        _copied_to(principal) if copies else false(),
     )
     if not is_staff(principal):
         return own
@@ -46,6 +53,12 @@ def instance_condition(principal: Principal) -> ColumnElement[bool]:
             _offered_to_groups(principal)),
     )
     return or_(own, involved)
+
+
+def _copied_to(principal: Principal) -> ColumnElement[bool]:
+    return exists().where(InstanceCopy.instance_id == ProcessInstance.id,
+                          or_(InstanceCopy.to_user == principal.username,
+                              InstanceCopy.to_group.in_(sorted(principal.groups))))
 
 
 def _offered_to_groups(principal: Principal) -> ColumnElement[bool]:
@@ -62,6 +75,12 @@ def require_instance(session: Session, principal: Principal, instance_id: str) -
         ProcessInstance.id == instance_id, instance_condition(principal)))
     if visible is None:
         raise Hidden("no case with this id", instance_id=instance_id)
+
+
+def sees_only_as_copy(session: Session, principal: Principal, instance_id: str) -> bool:
+    """The caller reads this case only because it was copied to them (抄送): identifiers stay masked."""
+    return session.scalar(select(ProcessInstance.id).where(
+        ProcessInstance.id == instance_id, instance_condition(principal, copies=False))) is None
 
 
 def task_condition(principal: Principal, scope: str = "all", state: str = "ready") -> ColumnElement[bool]:
@@ -108,3 +127,40 @@ def _may_see(session: Session, principal: Principal, work: WorkTask) -> bool:
 
 def case_applicants(session: Session, instance_id: str) -> list[str]:
     return list(session.scalars(select(CaseParty.username).where(CaseParty.instance_id == instance_id)))
+
+
+# -- service cases -----------------------------------------------------------------------
+def require_case(session: Session, principal: Principal, case_id: str) -> None:
+    """Raise 404 unless the service case exists and the caller may see it."""
+    require_instance(session, principal, case_id)
+    case_row(session, case_id)
+
+
+def require_handling(session: Session, principal: Principal, case_id: str, *, service_case: bool = True) -> None:
+    """Staff actions on a case (corrections, refusals, licences, 加签, 抄送 ...): only staff working it.
+
+    ``service_case=False`` accepts any process instance, not only a catalogue item's case.
+    """
+    if service_case:
+        require_case(session, principal, case_id)
+    else:
+        require_instance(session, principal, case_id)
+    if not is_staff(principal) or not handles_case(session, principal, case_id):
+        raise Forbidden("only staff working this case may do this", case_id=case_id)
+
+
+def handles_case(session: Session, principal: Principal, case_id: str) -> bool:
+    """Staff working the case: its accepting window, whoever did one of its steps or may do an open one."""
+    case = session.get(Case, case_id)
+    if case is not None and case.window is not None and case.window in principal.groups:
+        return True
+    actor = Actor(user=principal.username, groups=principal.groups)
+    tasks = session.scalars(select(WorkTask).where(WorkTask.instance_id == case_id,
+                                                   WorkTask.state.in_(["ready", "completed"])))
+    for task in tasks:
+        if task.state == "completed" and task.completed_by == principal.username:
+            return True
+        if task.state == "ready" and actor.may_work(task.assignee, task.candidate_groups or [],
+                                                    task.candidate_users or []):
+            return True
+    return False

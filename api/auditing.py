@@ -104,7 +104,7 @@ def record_failure(status: int, *, refused: bool) -> None:
 
 
 def _case_id(ctx: AuditContext) -> str | None:
-    if ctx.case_id is None and ctx.object_type == "instance" and ctx.object_id:
+    if ctx.case_id is None and ctx.object_type in ("instance", "case") and ctx.object_id:
         return str(ctx.object_id)[:36]
     return ctx.case_id
 

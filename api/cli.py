@@ -21,6 +21,8 @@ from engine.config import EngineConfig
 from engine.environment import EngineEnv
 from engine.errors import DeployRejected, EngineError
 from forms.errors import FormError
+from processes.case_errors import CaseError
+from processes.item_errors import ItemError
 
 from .wiring import build_env
 
@@ -31,6 +33,7 @@ def _env(ctx, **overrides) -> EngineEnv:
         overrides["database_url"] = options["db"]
     overrides.setdefault("jobs", "inline")
     env = build_env(EngineConfig.from_env(**overrides))
+    ctx.call_on_close(env.close)  # the command's connections end with it
     return env
 
 
@@ -73,8 +76,8 @@ class _Cli(click.Group):
             for item in getattr(err, "errors", []) or []:
                 click.echo(f"  {item.get('pointer', '')}: {item.get('message', '')}", err=True)
             sys.exit(1)
-        except DeployRejected as err:
-            click.echo(str(err), err=True)
+        except (DeployRejected, ItemError, CaseError) as err:
+            click.echo(f"error: {err}", err=True)
             sys.exit(1)
         except (EngineError, FormError) as err:
             click.echo(f"error: {err}", err=True)
@@ -233,11 +236,14 @@ def worker(ctx, burst):
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="first load the example items and the demo users (see `yiwang demo`)")
 @click.pass_context
-def serve(ctx, host, port):
+def serve(ctx, host, port, demo):
     """Run the web service on the embedded default (SQLite file, in-process jobs)."""
     from .app import create_app
 
+    if demo:
+        ctx.invoke(demo_command)
     options = {"jobs": "thread"}
     if (ctx.obj or {}).get("db"):
         options["database_url"] = ctx.obj["db"]
@@ -393,3 +399,126 @@ def audit_verify(ctx):
     click.echo(str(result), err=not result.ok)
     if not result.ok:
         sys.exit(1)
+
+
+# -- service items and the demo ----------------------------------------------------------
+@main.group()
+def item():
+    """Service items (政务服务事项): check, publish, export, guide, notice, list."""
+
+
+@item.command("check")
+@click.argument("path", type=click.Path(exists=True))
+@click.pass_context
+def item_check(ctx, path):
+    """Print every problem of a bundle folder or zip; exit 1 on errors."""
+    from processes.item_commands import check_item
+
+    problems = check_item(_env(ctx), path)
+    for problem in problems:
+        click.echo(str(problem))
+    if any(p.severity == "error" for p in problems):
+        sys.exit(1)
+    click.echo("no errors")
+
+
+@item.command("import")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--by", "published_by", default="cli", show_default=True, help="who publishes it")
+@click.option("--note", help="version note")
+@click.pass_context
+def item_import(ctx, path, published_by, note):
+    """Publish a bundle folder or zip (identical content returns the stored version)."""
+    from processes.item_commands import import_item
+
+    result = import_item(_env(ctx), path, published_by=published_by, note=note)
+    state = "published" if result.created else "unchanged"
+    click.echo(f"{result.code} v{result.version}: {state}")
+    click.echo(f"  process {result.process_id} (definition {result.definition_id}), "
+               f"forms {', '.join(f'{k} v{v}' for k, v in sorted(result.form_versions.items()))}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@item.command("export")
+@click.argument("code")
+@click.option("--version", type=int, help="default: the latest")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="the zip to write")
+@click.pass_context
+def item_export(ctx, code, version, output):
+    """Write a published version as a bundle zip."""
+    from processes.item_commands import export_item
+
+    click.echo(str(export_item(_env(ctx), code, output, version=version)))
+
+
+def _page(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(output)
+    else:
+        click.echo(text)
+
+
+@item.command("guide")
+@click.argument("code")
+@click.option("--version", type=int, help="default: the latest")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write the HTML here")
+@click.pass_context
+def item_guide(ctx, code, version, output):
+    """The service guide (办事指南) as HTML."""
+    from processes.item_commands import item_guide as guide
+
+    _page(guide(_env(ctx), code, version=version), output)
+
+
+@item.command("notice")
+@click.argument("code")
+@click.option("--version", type=int, help="default: the latest")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write the HTML here")
+@click.pass_context
+def item_notice(ctx, code, version, output):
+    """The blank one-time notice (一次性告知书) as HTML."""
+    from processes.item_commands import item_notice as notice
+
+    _page(notice(_env(ctx), code, version=version), output)
+
+
+@item.command("list")
+@click.option("--region", "region_code", help="region code")
+@click.option("--type", "item_type", help="licence, confirmation, benefit, ...")
+@click.option("--department")
+@click.pass_context
+def item_list(ctx, region_code, item_type, department):
+    """One line per item (its latest version)."""
+    from processes.item_commands import list_catalogue
+
+    filters = {k: v for k, v in (("region_code", region_code), ("item_type", item_type),
+                                 ("department", department)) if v}
+    for row in list_catalogue(_env(ctx), **filters):
+        click.echo(f"{row['code']}  v{row['version']}  {row['name']}  {row['type']}  {row['department']}  "
+                   f"{row['region_code']}  {row['promised_days']:g}个工作日")
+
+
+@main.command("demo")
+@click.option("--examples", type=click.Path(exists=True, file_okay=False), help="the examples folder")
+@click.pass_context
+def demo_command(ctx, examples):
+    """Load the example items and create demo users (idempotent; refuses production databases)."""
+    from . import config, demo
+
+    env = _env(ctx)
+    if config.is_production(config.load(), env.config.database_url):
+        raise click.UsageError("the demo users share a well-known password: not on a production database "
+                               "(set YIWANG_DEPLOYMENT=embedded to insist)")
+    kwargs = {"examples": Path(examples)} if examples else {}
+    report = demo.seed(env, min_length=config.load()["PASSWORD_MIN_LENGTH"], **kwargs)
+    for entry in report.items + report.processes:
+        name = entry.get("code") or entry.get("process_id")
+        click.echo(f"{name} v{entry['version']}: {'published' if entry['created'] else 'unchanged'}")
+    click.echo(f"demo users (password for all: {demo.PASSWORD}):")
+    for user, created in report.users:
+        where = f" [{', '.join(user.groups)}]" if user.groups else ""
+        click.echo(f"  {user.username:<17} {', '.join(user.roles)}{where}  {user.display_name}"
+                   f"{'' if created else '  (exists)'}")
+    click.echo("changed" if report.changed else "nothing changed (already seeded)")

@@ -22,8 +22,9 @@ def in_list(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "business_key": mask(row.get("business_key"))}
 
 
-def disclose_case(principal: Principal, case: dict[str, Any]) -> dict[str, Any]:
-    if sees_identifiers(principal, case):
+def disclose_case(principal: Principal, case: dict[str, Any], *, copy_only: bool = False) -> dict[str, Any]:
+    """The case as the caller may see it; ``copy_only``: they read it as a copy (抄送), not as a handler."""
+    if sees_identifiers(principal, case) and not copy_only:
         return case
     return {**case, "data": mask(case["data"]), "history": mask(case["history"]),
             "business_key": mask(case["business_key"]),

@@ -1,5 +1,7 @@
 """Tables the web service owns: accounts, the organisation, tokens, sessions, and case extras.
 
+(Service items are the catalogue's: ``catalogue_item_version`` in :mod:`processes.catalogue`.)
+
 Identities are separate from users (``identity``: provider + subject -> user), so
 single sign-on (OIDC) can be added beside local passwords without changing users.
 Secrets are never stored: passwords as argon2 hashes, session ids and API tokens
@@ -162,23 +164,6 @@ class TaskComment(Base):
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(150))
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-
-
-class ServiceItem(Base):
-    """Item metadata (事项编码, name, time limits ...) that came in a bundle, per version."""
-
-    __tablename__ = "service_item"
-    __table_args__ = (UniqueConstraint("code", "version"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(100))
-    version: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str | None] = mapped_column(String(500))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    process_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
-    form_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
-    deployed_by: Mapped[str | None] = mapped_column(String(150))
-    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class AuditRecord(Base):

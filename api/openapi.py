@@ -28,6 +28,7 @@ ERROR_TEXT = {
     409: "conflicts with the current state (someone else was first)", 412: "If-Match does not match",
     413: "the body is too large", 415: "unsupported body type",
     422: "the content is refused; every problem is listed", 500: "internal error",
+    503: "the service is not configured for this (e.g. no e-licence signing key)",
 }
 
 

@@ -35,16 +35,23 @@ PERMISSIONS = {
     "incidents:manage": "list and retry incidents",
     "audit:read": "read the audit trail",
     "accounts:manage": "administer users, groups, roles and regions",
+    "licences:issue": "issue e-licences (电子证照) for approved cases one handles",
+    "licences:revoke": "revoke e-licences",
+    "supervision:read": "watch lights, notices, poor ratings and statistics of every case (电子监察)",
+    "supervision:act": "acknowledge notices and record the follow-up of poor ratings",
+    "supervision:sweep": "mark every open case's lights now",
+    "calendar:manage": "declare local holidays and make-up working days",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"definitions:read", "instances:read", "instances:read_all", "instances:manage",
-                        "incidents:manage"}),
+                        "incidents:manage", "licences:revoke", "supervision:sweep", "calendar:manage"}),
     "security_admin": frozenset({"accounts:manage"}),
     "designer": frozenset({"definitions:read", "definitions:deploy"}),
-    "clerk": frozenset({"definitions:read", "instances:start", "instances:read", "tasks:work"}),
-    "approver": frozenset({"definitions:read", "instances:read", "tasks:work"}),
-    "supervisor": frozenset({"definitions:read", "instances:read", "instances:read_all", "instances:manage"}),
+    "clerk": frozenset({"definitions:read", "instances:start", "instances:read", "tasks:work", "licences:issue"}),
+    "approver": frozenset({"definitions:read", "instances:read", "tasks:work", "licences:issue"}),
+    "supervisor": frozenset({"definitions:read", "instances:read", "instances:read_all", "instances:manage",
+                             "supervision:read", "supervision:act", "supervision:sweep", "licences:revoke"}),
     "auditor": frozenset({"instances:read", "instances:read_all", "audit:read"}),
     "applicant": frozenset({"definitions:read", "instances:start", "instances:read", "tasks:work"}),
     "integrator": frozenset({"definitions:read", "definitions:deploy", "instances:start", "instances:read",
@@ -54,7 +61,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 # What a token scope allows; a token gets the intersection with its owner's roles,
 # and never "tasks:work" (tasks are worked by people).
 SCOPES: dict[str, frozenset[str]] = {
-    "read": frozenset({"definitions:read", "instances:read", "instances:read_all"}),
+    "read": frozenset({"definitions:read", "instances:read", "instances:read_all", "supervision:read"}),
     "deploy": frozenset({"definitions:read", "definitions:deploy"}),
     "start": frozenset({"instances:start", "instances:read"}),
     "correlate": frozenset({"messages:correlate"}),

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine import errors as engine_errors
 from forms import errors as form_errors
+from processes import case_errors, item_errors
 
 from . import errors as api_errors
 
@@ -50,11 +51,23 @@ STATUS: list[tuple[type[Exception], int]] = [
     (form_errors.FormDataError, 422),
     (form_errors.MaterialRejected, 422),
     (form_errors.FormError, 422),
+    (case_errors.CaseNotFound, 404),
+    (case_errors.CaseNotAllowed, 403),
+    (case_errors.CaseStateError, 409),
+    (case_errors.LicenceKeyMissing, 503),
+    (case_errors.CaseInvalid, 422),
+    (case_errors.CaseError, 422),
+    (item_errors.ItemNotFound, 404),
+    (item_errors.ItemVersionConflict, 409),
+    (item_errors.ItemVersionImmutable, 409),
+    (item_errors.ItemInvalid, 422),
+    (item_errors.BundleRejected, 422),
+    (item_errors.ItemError, 422),
 ]
 
 # Refusals the audit trail records as "denied" (a 404 only when it hides an existing object).
 REFUSED = (api_errors.Unauthenticated, api_errors.CsrfFailed, api_errors.Forbidden, api_errors.Hidden,
-           engine_errors.NotAllowed)
+           engine_errors.NotAllowed, case_errors.CaseNotAllowed)
 
 PROBLEM_TYPE = "urn:yiwang:problem:"
 # Members of the problem document itself; context values of the same name are renamed.
@@ -103,7 +116,11 @@ def init_app(app: Flask) -> None:
         _audit(status, err)
         details = err.to_dict()
         details.pop("message", None)
-        code = details.pop("code", "error")
+        # The class names the problem; a context value called "code" (an item code ...) must not replace it.
+        code = getattr(type(err), "code", None) or details.get("code") or "error"
+        if details.get("code") not in (None, code):
+            details["context_code"] = details["code"]
+        details.pop("code", None)
         details = {f"context_{k}" if k in RESERVED else k: v for k, v in details.items()}
         headers = {"WWW-Authenticate": 'Bearer realm="yiwang"'} if status == 401 else None
         return problem(status, err.message, code, headers, **details)

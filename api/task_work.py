@@ -6,6 +6,7 @@ history), never the workflow state, so it needs no instance load.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,9 @@ from engine import approval_actions, runtime
 from engine.actors import Actor
 from engine.errors import NotAllowed, TaskNotFound, TaskNotReady
 from engine.models import ProcessInstance, WorkTask
+from processes import cases, corrections
+from processes.case_models import Case
+from processes.deadlines import open_pause
 
 from .accounts import groups_of, roles_of
 from .errors import Invalid, PreconditionFailed, StaleTask
@@ -43,8 +47,26 @@ def check_if_match(env, task_id: str, if_match: str | None) -> None:
     raise PreconditionFailed("the task changed since you read it (If-Match does not match)", task_id=task_id)
 
 
-def complete(uow, task_id: str, data: dict[str, Any], *, actor: Actor) -> dict[str, Any]:
-    instance_id = runtime.complete_task(uow, task_id, data, actor=actor)
+def complete(uow, task_id: str, data: dict[str, Any], *, actor: Actor, now: datetime) -> dict[str, Any]:
+    """Complete a task; a service case's step goes through its case, so its clock and closure follow.
+
+    The applicant's correction step of a case waiting for them is a resubmission
+    (the clock runs again).
+    """
+    with uow.env.unit_of_work() as look:
+        work = look.session.get(WorkTask, task_id)
+        case_id = look.session.scalar(select(Case.instance_id).where(Case.instance_id == work.instance_id)) \
+            if work is not None else None
+        pause = open_pause(look.session, case_id) if case_id is not None else None
+        waiting_for = pause.task_id if pause is not None else None
+    if case_id is None:
+        instance_id = runtime.complete_task(uow, task_id, data, actor=actor)
+    elif waiting_for == task_id:
+        instance_id = case_id
+        corrections.resubmit(uow, case_id, actor=actor, now=now, data=data)
+    else:
+        instance_id = case_id
+        cases.complete_step(uow, case_id, task_id, data, actor=actor, now=now)
     with uow.env.unit_of_work() as read:
         status = read.session.scalar(select(ProcessInstance.status).where(ProcessInstance.id == instance_id))
     return {"task_id": task_id, "instance_id": instance_id, "instance_status": status}

@@ -32,7 +32,8 @@ class ContextualError(Exception):
         return f"{self.message} ({where})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, **self.context}
+        # Context never overrides the error's own code or message (an item's "code" is context).
+        return {**self.context, "code": self.code, "message": self.message}
 
 
 class EngineError(ContextualError):

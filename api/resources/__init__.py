@@ -8,7 +8,22 @@ PREFIX = "/api/v1"
 
 
 def register(app: Flask) -> None:
-    from . import admin, audit_trail, definitions, forms, incidents, instances, session, tasks
+    from . import (
+        admin,
+        approvals,
+        audit_trail,
+        cases,
+        definitions,
+        forms,
+        incidents,
+        instances,
+        items,
+        licences,
+        session,
+        supervision,
+        tasks,
+    )
 
-    for module in (session, definitions, forms, instances, tasks, incidents, audit_trail, admin):
+    for module in (session, items, definitions, forms, instances, cases, tasks, approvals, licences, supervision,
+                   incidents, audit_trail, admin):
         app.register_blueprint(module.bp, url_prefix=PREFIX)

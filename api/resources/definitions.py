@@ -1,4 +1,4 @@
-"""Process definitions: deploy (XML, multipart or bundle zip), lint, versions, download."""
+"""Process definitions: deploy (XML, multipart, or an item bundle zip), lint, versions, download."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ..schemas.definitions import (
     LintReportSchema,
     XmlQuerySchema,
 )
-from ..uploads import UPLOAD_CONTENT, bundle_from_request
+from ..uploads import UPLOAD_CONTENT, upload_from_request
 
 bp = Blueprint("definitions", __name__)
 
@@ -43,17 +43,27 @@ def list_definitions(query):
 
 
 @bp.post("/definitions")
-@endpoint("Deploy BPMN: raw XML, several files (multipart) or a bundle zip with forms and item metadata",
+@endpoint("Deploy BPMN: raw XML, several files (multipart), or a service item bundle zip",
           permission="definitions:deploy", query=DeployQuerySchema(), raw_body=UPLOAD_CONTENT,
           response=DeployResultSchema(), status=201, statuses=(200,), audit=("definition.deployed", "definition"),
+          errors=(409,),
           description="Identical content returns the stored version (200); new content becomes the next version "
-                      "(201). A bundle with any error stores nothing (422, every issue listed).")
+                      "(201). A zip is a service item bundle (item.json, BPMN/DMN, forms), published like "
+                      "POST /items; with any error nothing is stored (422, every problem listed).")
 def deploy(query):
-    bundle = bundle_from_request(query["filename"])
-    context().details = {"files": sorted(bundle.files), "forms": sorted(bundle.forms)}
-    context().object_from = created(ProcessDefinition)
-    result = bundles.deploy(work(), bundle, deployed_by=require_principal().username, note=query["note"])
-    new = any(p["created"] for p in result["processes"])
+    upload = upload_from_request(query["filename"])
+    by = require_principal().username
+    if isinstance(upload, dict):
+        context().details = {"files": sorted(upload)}
+        context().object_from = created(ProcessDefinition)
+        result = bundles.deploy_files(work(), upload, deployed_by=by, note=query["note"])
+        item_created = False
+    else:
+        context().details = {"files": sorted(upload.files), "forms": sorted(upload.forms), "item": True}
+        context().object_from = created(ProcessDefinition)
+        result = bundles.as_deploy_result(bundles.import_item(work(), upload, published_by=by, note=query["note"]))
+        item_created = result["item"]["created"]
+    new = item_created or any(p["created"] for p in result["processes"])
     return Reply(result, 201 if new else 200)
 
 
@@ -61,7 +71,11 @@ def deploy(query):
 @endpoint("Lint BPMN (same bodies as deploy) without storing anything", permission="definitions:read",
           query=DeployQuerySchema(), raw_body=UPLOAD_CONTENT, response=LintReportSchema())
 def lint(query):
-    issues = bundles.lint(env().unit_of_work(), bundle_from_request(query["filename"]))
+    upload = upload_from_request(query["filename"])
+    if isinstance(upload, dict):
+        issues = bundles.lint_files(env().unit_of_work(), upload)
+    else:
+        issues = bundles.check_item(env(), upload)
     return {"ok": not any(i["severity"] == "error" for i in issues), "issues": issues}
 
 

@@ -35,7 +35,8 @@ IDEMPOTENCY = Header("Idempotency-Key", "a retried start with the same key retur
 def _case(instance_id: str, principal) -> dict:
     with reading() as uow:
         access.require_instance(uow.session, principal, instance_id)
-        return disclose_case(principal, cases.case_view(uow, instance_id))
+        copy_only = access.sees_only_as_copy(uow.session, principal, instance_id)
+        return disclose_case(principal, cases.case_view(uow, instance_id), copy_only=copy_only)
 
 
 @bp.post("/instances")

@@ -10,6 +10,7 @@ from engine.models import WorkTask
 from .. import access, comments, task_work, worklist
 from ..auditing import context, work
 from ..auth import actor, env, reading, require_principal
+from ..case_settings import now
 from ..disclosure import in_list, sees_identifiers
 from ..endpoint import Header, Reply, endpoint
 from ..form_binding import task_form
@@ -96,7 +97,7 @@ def transfer(task_id, body):
 def complete(task_id, body):
     _visible_task(task_id)
     task_work.check_if_match(env(), task_id, request.headers.get("If-Match"))
-    return task_work.complete(work(), task_id, body["data"], actor=actor())
+    return task_work.complete(work(), task_id, body["data"], actor=actor(), now=now())
 
 
 @bp.get("/tasks/<task_id>/form")

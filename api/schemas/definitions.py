@@ -16,6 +16,7 @@ class LintIssueSchema(Schema):
     element_id = fields.String(allow_none=True)
     line = fields.Integer(allow_none=True)
     file = fields.String(allow_none=True)
+    pointer = fields.String(allow_none=True, metadata={"description": "JSON pointer into item.json or a form"})
 
 
 class LintReportSchema(Schema):
@@ -39,6 +40,8 @@ class ServiceItemRefSchema(Schema):
     code = fields.String(required=True)
     version = fields.Integer(required=True)
     name = fields.String(allow_none=True)
+    created = fields.Boolean(required=True, metadata={"description": "false: identical content was published "
+                                                                     "before"})
 
 
 class DeployResultSchema(Schema):

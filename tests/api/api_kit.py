@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from engine.calendar import CST
 from support.paths import EXAMPLES
 
 PASSWORD = "Correct-Horse-9"
@@ -19,14 +22,44 @@ START = {"applicant": "zhang3", "applicant_name": "张三", "id_number": RESIDEN
          "departments": ["market", "fire", "environment"]}
 
 
-def example_bundle() -> bytes:
-    """The one-window example as a bundle zip: its BPMN and its forms."""
+def bundle_zip(folder: Path, *, leave_out: tuple[str, ...] = (), **replace: bytes) -> bytes:
+    """A bundle folder (an example) as a zip; ``replace`` swaps a member's content by its path."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.write(BPMN, BPMN.name)
-        for form in sorted((EXAMPLE / "forms").glob("*.json")):
-            archive.write(form, f"forms/{form.name}")
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = path.relative_to(folder).as_posix()
+            if name not in leave_out:
+                archive.writestr(name, replace.pop(name, None) or path.read_bytes())
+        for name, content in replace.items():
+            archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def login(app, username: str, password: str = PASSWORD) -> "ApiClient":
+    """A client logged in through a browser session (it sends the CSRF token on every call)."""
+    client = app.test_client()
+    response = client.post("/api/v1/session", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    return ApiClient(client, {"X-CSRF-Token": response.get_json()["csrf_token"]})
+
+
+def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+    """A moment on the hall's clock (China Standard Time)."""
+    return datetime(year, month, day, hour, minute, tzinfo=CST)
+
+
+@dataclass
+class FixedClock:
+    """The app's clock in a test: stands still until set."""
+
+    now: datetime = field(default_factory=lambda: at(2026, 9, 28, 10))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, *args: int) -> datetime:
+        self.now = at(*args)
+        return self.now
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 
 import api.models  # noqa: F401 - registers the tables before the database is created
 import forms.models  # noqa: F401
-from api_kit import PASSWORD, START, ApiClient, example_bundle
+from api_kit import BPMN, EXAMPLE, PASSWORD, START, ApiClient, FixedClock, login
 
 PEOPLE = {
     "sec": (["security_admin"], []),
@@ -48,8 +48,23 @@ def app(db_engine, tmp_path):
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_KIB": 1024,
     })
+    from api import case_settings
+    from processes.case_config import CaseConfig
+
+    app.extensions[case_settings.CONFIG] = CaseConfig(public_base_url="https://zwfw.example.gov.cn",
+                                                      licence_key_file=str(tmp_path / "licence-key.pem"))
     yield app
     app.extensions["yiwang"].dispatcher.close()
+
+
+@pytest.fixture
+def clock(app):
+    """The app's clock, set by the test (China Standard Time): ``clock.set(2026, 10, 11, 9)``."""
+    from api import case_settings
+
+    fixed = FixedClock()
+    app.extensions[case_settings.CLOCK] = fixed
+    return fixed
 
 
 @pytest.fixture
@@ -76,13 +91,26 @@ def organisation(env):
 
 @pytest.fixture
 def as_user(app, organisation):
-    def login(username: str, password: str = PASSWORD) -> ApiClient:
-        client = app.test_client()
-        response = client.post("/api/v1/session", json={"username": username, "password": password})
-        assert response.status_code == 200, response.get_json()
-        return ApiClient(client, {"X-CSRF-Token": response.get_json()["csrf_token"]})
+    def as_(username: str, password: str = PASSWORD) -> ApiClient:
+        return login(app, username, password)
 
-    return login
+    return as_
+
+
+@pytest.fixture
+def demo(env):
+    """The demo installation: the example items and the demo organisation (``yiwang demo``)."""
+    from api import demo
+
+    return demo.seed(env)
+
+
+@pytest.fixture
+def as_demo(app, demo):
+    """A client logged in as a demo user (see api/demo.py)."""
+    from api.demo import PASSWORD as DEMO_PASSWORD
+
+    return lambda username: login(app, username, DEMO_PASSWORD)
 
 
 @pytest.fixture
@@ -98,9 +126,14 @@ def with_token(app, env, organisation):
 
 @pytest.fixture
 def deployed(as_user):
-    """The one-window example with its forms, deployed by a designer as a bundle."""
+    """The one-window example deployed by a designer: its forms first, then its BPMN."""
     designer = as_user("designer1")
-    response = designer.post("/api/v1/definitions", data=example_bundle(), content_type="application/zip")
+    for path in sorted((EXAMPLE / "forms").glob("*.json")):
+        response = designer.post(f"/api/v1/forms/{path.stem}", data=path.read_bytes(),
+                                 content_type="application/json")
+        assert response.status_code == 201, response.get_json()
+    response = designer.post("/api/v1/definitions", data=BPMN.read_bytes(), content_type="application/xml",
+                             query_string={"filename": BPMN.name})
     assert response.status_code == 201, response.get_json()
     return response.get_json()["processes"][0]
 

@@ -1,4 +1,4 @@
-"""Process definitions and forms over HTTP: upload (XML, multipart, bundle zip), lint, versions, download."""
+"""Process definitions and forms over HTTP: upload (XML, multipart, item bundle zip), lint, versions, download."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import zipfile
 
 from sqlalchemy import func, select
 
-from api.models import ServiceItem
 import pytest
 
-from api_kit import BPMN, EXAMPLE, example_bundle
+from api_kit import BPMN, EXAMPLE, bundle_zip
 from engine.models import ProcessDefinition
 from forms.models import FormVersion
+from processes.catalogue import ItemVersion
+from support.paths import EXAMPLES
+
+REAL_ESTATE = EXAMPLES / "real_estate_transfer"
 
 BROKEN = b'<?xml version="1.0"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">\n<bpmn:process id="p" isExecutable="true">\n<bpmn:userTask id="t"/>\n</bpmn:definitions>'
 FORM = {"type": "object", "properties": {"name": {"type": "string", "title": "姓名"}}, "required": ["name"]}
@@ -34,17 +37,6 @@ def example_forms(as_user):
     for path in sorted((EXAMPLE / "forms").glob("*.json")):
         document = json.loads(path.read_text(encoding="utf-8"))
         assert designer.post(f"/api/v1/forms/{path.stem}", json=document).status_code == 201
-
-
-def _example_with(**members) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(example_bundle())) as source, zipfile.ZipFile(buffer, "w") as archive:
-        for info in source.infolist():
-            if info.filename.replace("/", "__") not in members:
-                archive.writestr(info, source.read(info))
-        for name, content in members.items():
-            archive.writestr(name.replace("__", "/"), content if isinstance(content, bytes) else json.dumps(content))
-    return buffer.getvalue()
 
 
 def _count(env, model) -> int:
@@ -69,33 +61,47 @@ def test_multipart_upload_deploys_several_files(as_user, example_forms):
     assert response.status_code == 201, response.get_json()
 
 
-def test_a_bundle_zip_deploys_process_forms_and_item_together(as_user, env):
-    bundle = _example_with(**{"item.json": {"code": "320500-XK-001", "name": "开办许可"}})
-    response = as_user("designer1").post("/api/v1/definitions", data=bundle, content_type="application/zip")
+def test_a_bundle_zip_publishes_process_forms_and_item_together(as_user, env):
+    designer = as_user("designer1")
+    response = designer.post("/api/v1/definitions", data=bundle_zip(REAL_ESTATE), content_type="application/zip")
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert len(body["forms"]) == 6 and {"form_key": "application", "version": 1} in body["forms"]
-    assert body["item"] == {"code": "320500-XK-001", "version": 1, "name": "开办许可"}
-    assert _count(env, FormVersion) == 6 and _count(env, ServiceItem) == 1
+    assert {"form_key": "bdc_application", "version": 1} in body["forms"] and len(body["forms"]) == 6
+    assert body["item"] == {"code": "340500-XZQR-BDC-012", "version": 1, "name": "存量房买卖转移登记", "created": True}
+    assert [(p["process_id"], p["created"]) for p in body["processes"]] == [("bdc_transfer_registration", True)]
+    assert _count(env, FormVersion) == 6 and _count(env, ItemVersion) == 1
+    again = designer.post("/api/v1/definitions", data=bundle_zip(REAL_ESTATE), content_type="application/zip")
+    assert again.status_code == 200 and again.get_json()["item"]["created"] is False
+    assert _count(env, ItemVersion) == 1
 
 
 def test_a_bundle_with_a_broken_form_stores_nothing(as_user, env):
-    bundle = _example_with(**{"forms__application.json": {"type": "object", "properties": 5}})
+    broken = json.dumps({"schema": {"type": "object", "properties": 5}}).encode()
+    bundle = bundle_zip(REAL_ESTATE, **{"forms/bdc_review.json": broken})
     response = as_user("designer1").post("/api/v1/definitions", data=bundle, content_type="application/zip")
-    assert response.status_code == 422 and response.get_json()["problems"]
-    assert _count(env, ProcessDefinition) == 0 and _count(env, FormVersion) == 0
+    assert response.status_code == 422
+    assert "forms/bdc_review.json" in {p.get("file") for p in response.get_json()["problems"]}
+    assert _count(env, ProcessDefinition) == 0 and _count(env, FormVersion) == 0 and _count(env, ItemVersion) == 0
 
 
 def test_a_bundle_with_unknown_files_is_refused_listing_them(as_user):
-    bundle = _zip(**{"p.bpmn": BPMN.read_bytes(), "notes.txt": b"hello", "forms__bad key.json": FORM})
+    bundle = bundle_zip(REAL_ESTATE, **{"notes.txt": b"hello", "forms/bad key.json": json.dumps(FORM).encode()})
     response = as_user("designer1").post("/api/v1/definitions", data=bundle, content_type="application/zip")
     assert response.status_code == 422
-    assert {e["pointer"] for e in response.get_json()["errors"]} == {"/notes.txt", "/forms/bad key.json"}
+    assert {"notes.txt", "forms/bad key.json"} <= {p.get("file") for p in response.get_json()["problems"]}
 
 
 def test_not_a_zip_is_refused_clearly(as_user):
     response = as_user("designer1").post("/api/v1/definitions", data=b"PK-not-really", content_type="application/zip")
     assert response.status_code == 422 and "zip" in response.get_json()["title"]
+
+
+def test_a_zip_without_item_json_is_not_a_bundle(as_user, env):
+    response = as_user("designer1").post("/api/v1/definitions", data=bundle_zip(EXAMPLE),
+                                         content_type="application/zip")
+    assert response.status_code == 422
+    assert "item.json" in {p.get("file") for p in response.get_json()["problems"]}
+    assert _count(env, ProcessDefinition) == 0 and _count(env, FormVersion) == 0
 
 
 def test_broken_bpmn_is_refused_with_every_issue_and_its_line(as_user, env):
@@ -107,9 +113,9 @@ def test_broken_bpmn_is_refused_with_every_issue_and_its_line(as_user, env):
     assert _count(env, ProcessDefinition) == 0
 
 
-def test_a_bundle_naming_forms_it_does_not_bring_is_refused_with_the_element(as_user, env):
-    response = as_user("designer1").post("/api/v1/definitions", data=_zip(**{"p.bpmn": BPMN.read_bytes()}),
-                                         content_type="application/zip")
+def test_bpmn_naming_forms_not_yet_published_is_refused_with_the_element(as_user, env):
+    response = as_user("designer1").post("/api/v1/definitions", data=BPMN.read_bytes(),
+                                         content_type="application/xml", query_string={"filename": BPMN.name})
     assert response.status_code == 422
     assert {i["element_id"] for i in response.get_json()["issues"] if i["code"] == "unknown-form-key"} >= {"accept"}
     assert _count(env, ProcessDefinition) == 0
@@ -121,6 +127,9 @@ def test_lint_reports_without_storing(as_user, env, example_forms):
     assert good.status_code == 200 and good.get_json()["ok"] is True
     bad = designer.post("/api/v1/definitions/lint", data=BROKEN, content_type="application/xml").get_json()
     assert bad["ok"] is False and bad["issues"][0]["severity"] == "error"
+    incomplete = bundle_zip(REAL_ESTATE, leave_out=("forms/bdc_review.json",))
+    bundle = designer.post("/api/v1/definitions/lint", data=incomplete, content_type="application/zip").get_json()
+    assert bundle["ok"] is False and any("bdc_review" in i["message"] for i in bundle["issues"])
     assert _count(env, ProcessDefinition) == 0
 
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from api_kit import PASSWORD, START, example_bundle
+from api_kit import BPMN, EXAMPLE, PASSWORD, START
 
 
 @pytest.fixture
@@ -47,8 +47,12 @@ def complete(http, base, task, data) -> dict:
 def test_a_whole_case_over_http(live_server):
     base = live_server
     designer = session_for(base, "designer1")
-    deployed = designer.post(f"{base}/api/v1/definitions", data=example_bundle(),
-                             headers={"Content-Type": "application/zip"}, timeout=60)
+    for form in sorted((EXAMPLE / "forms").glob("*.json")):
+        published = designer.post(f"{base}/api/v1/forms/{form.stem}", data=form.read_bytes(),
+                                  headers={"Content-Type": "application/json"}, timeout=60)
+        assert published.status_code == 201, published.text
+    deployed = designer.post(f"{base}/api/v1/definitions", data=BPMN.read_bytes(), params={"filename": BPMN.name},
+                             headers={"Content-Type": "application/xml"}, timeout=60)
     assert deployed.status_code == 201, deployed.text
 
     clerk = session_for(base, "clerk1")

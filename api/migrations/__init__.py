@@ -1,0 +1,1 @@
+"""Alembic migrations for every yiwang table (run with `yiwang db upgrade`)."""

@@ -1,0 +1,149 @@
+"""Electronic supervision (电子监察): lights by item, department and region, notices, poor ratings,
+statistics (with CSV exports), the lights sweep, and the working-day calendar's local overrides.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+from marshmallow import Schema, fields
+
+from processes import deadlines, ratings, statistics, supervision
+
+from ..auditing import context, work
+from ..auth import actor, reading
+from ..case_settings import case_config, now
+from ..endpoint import Reply, endpoint
+from ..schemas.supervision import (
+    CalendarOverrideSchema,
+    CalendarQuerySchema,
+    CalendarSetSchema,
+    FlaggedQuerySchema,
+    FlaggedRatingSchema,
+    FollowUpSchema,
+    NoticeQuerySchema,
+    NoticeSchema,
+    StatisticsQuerySchema,
+    StatisticsRowSchema,
+    SupervisedCaseSchema,
+    SupervisedQuerySchema,
+    SweepSchema,
+)
+
+bp = Blueprint("supervision", __name__)
+READ = "supervision:read"
+ACT = "supervision:act"
+FILE = Schema()
+
+
+def _csv(text: str, name: str) -> Response:
+    # A byte order mark, so spreadsheet programs read the Chinese text as UTF-8.
+    return Response("\ufeff" + text, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/supervision/cases")
+@endpoint("Cases by light, item, department and region, most urgent first", permission=READ,
+          query=SupervisedQuerySchema(), response=SupervisedCaseSchema(many=True))
+def supervised_cases(query):
+    with reading() as uow:
+        return supervision.supervised_cases(uow.session, **query)
+
+
+@bp.get("/supervision/cases.csv")
+@endpoint("The same cases as CSV", permission=READ, query=SupervisedQuerySchema(), response=FILE,
+          produces="text/csv")
+def supervised_cases_csv(query):
+    with reading() as uow:
+        return _csv(supervision.supervised_cases_csv(uow.session, **query), "supervised-cases.csv")
+
+
+@bp.get("/supervision/notices")
+@endpoint("Yellow and red lights raised, for the group that must act", permission=READ,
+          query=NoticeQuerySchema(), response=NoticeSchema(many=True))
+def notices(query):
+    with reading() as uow:
+        return supervision.notices(uow.session, **query)
+
+
+@bp.post("/supervision/notices/<int:notice_id>/acknowledge")
+@endpoint("Acknowledge a notice", permission=ACT, response=NoticeSchema(), errors=(404,),
+          audit=("supervision.notice_acknowledged", "notice"), audit_id="notice_id")
+def acknowledge(notice_id):
+    supervision.acknowledge_notice(work(), notice_id, actor=actor(), now=now())
+    with reading() as uow:
+        return next(n for n in supervision.notices(uow.session, open_only=False) if n["id"] == notice_id)
+
+
+@bp.post("/supervision/sweep")
+@endpoint("Mark every open case's lights now (the scheduler also does this every few minutes)",
+          permission="supervision:sweep", response=SweepSchema(), status=202,
+          audit=("supervision.swept", None))
+def sweep():
+    at = now()
+    queued = supervision.schedule_sweep(work(), yellow_share=case_config().yellow_share, now=at)
+    context().details = {"queued": queued}
+    return Reply({"queued": queued, "at": at})
+
+
+@bp.get("/ratings/flagged")
+@endpoint("Poor ratings (1-2) and whose step they are about, for follow-up", permission=READ,
+          query=FlaggedQuerySchema(), response=FlaggedRatingSchema(many=True))
+def flagged(query):
+    with reading() as uow:
+        return ratings.flagged_ratings(uow.session, **query)
+
+
+@bp.post("/ratings/<case_id>/follow-up")
+@endpoint("Record what was done about a poor rating", permission=ACT, body=FollowUpSchema(),
+          response=FlaggedRatingSchema(), errors=(404,), audit=("rating.followed_up", "case"),
+          audit_id="case_id")
+def follow_up(case_id, body):
+    ratings.follow_up(work(), case_id, body["note"], actor=actor(), now=now())
+    with reading() as uow:
+        return next(r for r in ratings.flagged_ratings(uow.session, open_only=False) if r["case_id"] == case_id)
+
+
+@bp.get("/statistics")
+@endpoint("Cases, on-time rate, durations and satisfaction, grouped by item, department, region, channel, month",
+          permission=READ, query=StatisticsQuerySchema(), response=StatisticsRowSchema(many=True))
+def case_statistics(query):
+    with reading() as uow:
+        return statistics.case_statistics(uow.session, **query)
+
+
+@bp.get("/statistics.csv")
+@endpoint("The same statistics as CSV", permission=READ, query=StatisticsQuerySchema(), response=FILE,
+          produces="text/csv")
+def statistics_csv(query):
+    with reading() as uow:
+        return _csv(statistics.statistics_csv(uow.session, **query), "statistics.csv")
+
+
+@bp.get("/calendar/overrides")
+@endpoint("Local holidays and make-up working days on top of the national calendar",
+          query=CalendarQuerySchema(), response=CalendarOverrideSchema(many=True))
+def calendar_overrides(query):
+    with reading() as uow:
+        return deadlines.calendar_overrides(uow.session, query["year"])
+
+
+_DAY = fields.Date()
+
+
+@bp.put("/calendar/overrides/<day>")
+@endpoint("Declare a day a local holiday (working: false) or a make-up working day (true)",
+          permission="calendar:manage", body=CalendarSetSchema(), response=CalendarOverrideSchema(),
+          audit=("calendar.override_set", "day"), audit_id="day")
+def set_override(day, body):
+    date = _DAY.deserialize(day)
+    context().details = {"working": body["working"], "note": body["note"]}
+    deadlines.set_calendar_override(work(), date, body["working"], actor=actor(), note=body["note"])
+    with reading() as uow:
+        return next(o for o in deadlines.calendar_overrides(uow.session, date.year) if o["day"] == date)
+
+
+@bp.delete("/calendar/overrides/<day>")
+@endpoint("Give a day back to the national calendar", permission="calendar:manage", response=None, status=204,
+          audit=("calendar.override_cleared", "day"), audit_id="day")
+def clear_override(day):
+    deadlines.clear_calendar_override(work(), _DAY.deserialize(day))

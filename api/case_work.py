@@ -19,7 +19,6 @@ from engine.models import ProcessInstance, WorkTask
 from processes import cases, catalogue, commitments, corrections, smart_approval
 from processes.acceptance_models import CaseRefusal
 from processes.case_models import Case
-from processes.deadlines import open_pause
 from processes.licence_models import ELicence
 from processes.rating_models import CaseRating
 
@@ -66,16 +65,10 @@ def _actor(principal: Principal) -> Actor:
 
 
 # -- views ------------------------------------------------------------------------------
-def public_status(session: Session, case: Case) -> str:
-    if case.closed_at is not None:
-        return {"not_accepted": "not_accepted", "cancelled": "cancelled"}.get(case.outcome, "completed")
-    return "awaiting_correction" if open_pause(session, case.instance_id) else "in_progress"
-
-
 def summary(session: Session, case: Case) -> dict[str, Any]:
     view = cases.get_case(session, case.instance_id)
     view["case_id"] = view.pop("instance_id")
-    view["status"] = public_status(session, case)
+    view["status"] = cases.public_status(session, case)
     view["status_label"] = cases.STATUS_LABELS[view["status"]]
     return view
 

@@ -522,3 +522,35 @@ def demo_command(ctx, examples):
         click.echo(f"  {user.username:<17} {', '.join(user.roles)}{where}  {user.display_name}"
                    f"{'' if created else '  (exists)'}")
     click.echo("changed" if report.changed else "nothing changed (already seeded)")
+
+
+@main.group()
+def db():
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@click.pass_context
+def db_upgrade(ctx, revision):
+    """Bring the database to the latest schema revision (run before starting production servers)."""
+    from engine.config import EngineConfig as _Config
+
+    from . import schema
+
+    url = (ctx.parent.obj or {}).get("db") or _Config.from_env().database_url
+    schema.upgrade(url, revision)
+    click.echo(f"database at revision {schema.head_revision() if revision == 'head' else revision}")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="what changed")
+@click.pass_context
+def db_revision(ctx, message):
+    """Write a new migration from the difference between the models and the database."""
+    from engine.config import EngineConfig as _Config
+
+    from . import schema
+
+    url = (ctx.parent.obj or {}).get("db") or _Config.from_env().database_url
+    schema.new_revision(url, message)

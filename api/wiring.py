@@ -38,5 +38,9 @@ def build_env(config: EngineConfig, *, db_engine=None, create_schema: bool = Tru
     env = EngineEnv(config, db_engine=db_engine, forms=FormBinding(), calendar=load_calendar)
     env.periodic_jobs.append((SWEEP_JOB, SUPERVISION_SWEEP_S))
     if create_schema:
-        env.create_schema()
+        from engine.db import Base
+
+        from .schema import ensure_schema
+
+        ensure_schema(env.db_engine, Base.metadata)
     return env

@@ -294,7 +294,7 @@ def public_progress(session, tracking_number: str, *, now: datetime) -> dict[str
         "item_code": case.item_code,
         "item_name": case.item_name,
         "opened_at": case.opened_at,
-        "status": (status := _public_status(session, case)),
+        "status": (status := public_status(session, case)),
         "status_label": STATUS_LABELS[status],
         "due_at": case_clock(session, case, calendar, now).due_at,
         "closed_at": case.closed_at,
@@ -304,7 +304,8 @@ def public_progress(session, tracking_number: str, *, now: datetime) -> dict[str
     }
 
 
-def _public_status(session, case: Case) -> str:
+def public_status(session, case: Case) -> str:
+    """What a case shows the public: in progress, awaiting correction, or how it ended."""
     if case.closed_at is not None:
         return {"not_accepted": "not_accepted", "cancelled": "cancelled"}.get(case.outcome, "completed")
     return "awaiting_correction" if open_pause(session, case.instance_id) else "in_progress"

@@ -24,7 +24,13 @@ from . import accounts, audit
 from .models import Group, Region, User
 
 PASSWORD = "Yiwang-Demo-2026"
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+def _examples_folder() -> Path:
+    """The repository's examples/: next to the sources (editable install) or in the working directory."""
+    for candidate in (Path(__file__).resolve().parent.parent / "examples", Path.cwd() / "examples"):
+        if candidate.is_dir():
+            return candidate
+    return Path.cwd() / "examples"
+
 ITEMS = ("business_startup", "real_estate_transfer", "elderly_allowance", "industrial_construction_permit")
 ONE_WINDOW = "one_window_approval"
 
@@ -103,8 +109,9 @@ class SeedReport:
                 or any(i["created"] for i in self.items + self.processes))
 
 
-def seed(env, *, examples: Path = EXAMPLES, min_length: int = 12) -> SeedReport:
+def seed(env, *, examples: Path | None = None, min_length: int = 12) -> SeedReport:
     """Publish the examples and create the demo organisation; leaves what exists alone."""
+    examples = examples or _examples_folder()
     if not (examples / ITEMS[0] / "item.json").is_file():
         raise FileNotFoundError(f"the demo needs the example bundles, not found in {examples}")
     report = SeedReport()

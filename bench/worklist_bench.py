@@ -35,7 +35,7 @@ INSERT INTO work_task (id, instance_id, definition_id, process_id, element_id, k
     candidate_groups, candidate_users, due_at, created_at)
 SELECT 't' || lpad(g::text, 35, '0'), lpad((g % :instances + 1)::text, 36, '0'), 1, 'item_' || (g % :items),
     'review', 'user', 'ready', json_build_array('dept_' || (g % :departments)), '[]',
-    now() + ((g * 7919) % 86400 * 60) * interval '1 second', now()
+    now() + ((g::bigint * 7919) % 86400 * 60) * interval '1 second', now()
 FROM generate_series(1, :tasks) g;
 INSERT INTO work_task_candidate (task_id, group_name, state, process_id, due_sort)
 SELECT id, candidate_groups->>0, state, process_id, due_at FROM work_task;

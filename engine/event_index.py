@@ -25,7 +25,7 @@ def sync(uow, loaded, delta) -> None:
         (t := wf.get_task_from_id(UUID(tid))) is not None and is_catching(t.task_spec)
         for tid in delta.upserts
     )
-    if not (touched or delta.deletes or loaded.is_new or _correlations_changed(loaded, delta)):
+    if not (touched or delta.deletes or loaded.is_new or _correlations_changed(loaded)):
         return
     session, instance_id = uow.session, loaded.row.id
     session.execute(delete(TimerIndex).where(TimerIndex.instance_id == instance_id))
@@ -87,10 +87,10 @@ def _element_of(spec, definition) -> str:
     return spec.bpmn_id
 
 
-def _correlations_changed(loaded, delta) -> bool:
-    return any(sub.get("correlations") for sub in delta.meta.get("subprocesses", {}).values()) or bool(
-        delta.meta["workflow"].get("correlations")
-    )
+def _correlations_changed(loaded) -> bool:
+    from .instance_store import correlations_of  # instance_store imports this module
+
+    return correlations_of(loaded.workflow) != loaded.correlations_before
 
 
 def _timer_due(timer, task) -> datetime | None:

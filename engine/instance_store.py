@@ -8,6 +8,7 @@ version column so that of two concurrent steps on one instance exactly one commi
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
 
@@ -49,6 +50,8 @@ class LoadedInstance:
     is_new: bool = False
     # task id -> user, for human tasks this step completed (written to the task index).
     completed_by: dict[str, str | None] = field(default_factory=dict)
+    # Correlation values at load: message subscriptions are rewritten only when they change.
+    correlations_before: dict = field(default_factory=dict)
 
 
 def get_definition(uow: UnitOfWork, definition_id: int) -> ProcessDefinition:
@@ -131,7 +134,17 @@ def load(uow: UnitOfWork, instance_id: str) -> LoadedInstance:
         workflow = uow.env.codec.restore(row.state_meta, bodies, spec, subs)
         workflow.script_engine = uow.env.script_engine
         before = fingerprint(workflow)
-    return LoadedInstance(row=row, definition=definition, workflow=workflow, before=before)
+    return LoadedInstance(row=row, definition=definition, workflow=workflow, before=before,
+                          correlations_before=correlations_of(workflow))
+
+
+def correlations_of(workflow) -> dict:
+    """A copy of the correlation values of the workflow and its subprocesses."""
+    values = {None: copy.deepcopy(workflow.correlations)}
+    for parent_id, sub in workflow.subprocesses.items():
+        if sub.correlations:
+            values[parent_id] = copy.deepcopy(sub.correlations)
+    return values
 
 
 def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) -> StateDelta:

@@ -2,9 +2,10 @@
 
 Each record carries the hash of the one before it, so changing, inserting or
 deleting a row breaks the chain at that row, and :func:`verify` names the first
-broken link. Appends are serialized: PostgreSQL takes a transaction-scoped advisory
-lock, and every backend updates the single ``audit_head`` row (SQLite's one writer
-does the rest), so two transactions never chain onto the same predecessor.
+broken link. Appends are serialized by the single ``audit_head`` row: an append
+claims the next sequence number with an UPDATE that keeps the row locked until the
+transaction ends (SQLite's one writer does the same), so two transactions never
+chain onto the same predecessor.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.models import utcnow
@@ -23,8 +25,6 @@ from engine.models import utcnow
 from .models import AuditHead, AuditRecord
 
 GENESIS = "0" * 64
-# An arbitrary 64-bit constant: the advisory lock key of the audit chain.
-PG_LOCK_KEY = 0x79_69_77_61_6E_67_01
 
 
 class AppendOnly(RuntimeError):
@@ -53,39 +53,39 @@ def append(
     case_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditRecord:
-    """Add a record to the chain in the session's transaction (flushed, not committed)."""
-    _lock_chain(session)
-    head = session.get(AuditHead, 1, populate_existing=True)
-    if head is None:
-        head = AuditHead(id=1, appended=0, last_hash=GENESIS)
-        session.add(head)
-    record = AuditRecord(
-        seq=head.appended + 1,
-        at=utcnow(),
-        actor=actor,
-        source=source,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        case_id=case_id,
-        result=result,
-        details=details or {},
-        prev_hash=head.last_hash,
-    )
-    record.hash = record_hash(record)
-    session.add(record)
-    head.appended, head.last_hash = record.seq, record.hash
-    session.flush()
+    """Add a record to the chain in the session's transaction (flushed, not committed).
+
+    Three statements: claiming the next sequence number on the head row (which
+    locks it until commit, so appends are serialized), the record, the new head hash.
+    """
+    at = utcnow()
+    seq, prev_hash = _claim_next(session)
+    values = {
+        "seq": seq, "at": at, "actor": actor, "source": source, "action": action, "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id), "case_id": case_id, "result": result,
+        "details": details or {}, "prev_hash": prev_hash,
+    }
+    record = AuditRecord(**values)
+    record.hash = values["hash"] = record_hash(record)
+    session.execute(insert(AuditRecord).values(values))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=values["hash"]))
     return record
 
 
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
-    else:
-        # Any write takes SQLite's single writer lock until commit, so nobody else can
-        # append between our read of the head and our write of the record.
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(appended=AuditHead.appended))
+def _claim_next(session: Session) -> tuple[int, str]:
+    """The next sequence number and the hash to chain onto; the head row stays locked until commit."""
+    claim = (update(AuditHead).where(AuditHead.id == 1).values(appended=AuditHead.appended + 1)
+             .returning(AuditHead.appended, AuditHead.last_hash))
+    claimed = session.execute(claim).first()
+    if claimed is not None:
+        return claimed[0], claimed[1]
+    try:  # the very first record of this database; a concurrent first append may win the insert
+        with session.begin_nested():
+            session.execute(insert(AuditHead).values(id=1, appended=1, last_hash=GENESIS))
+        return 1, GENESIS
+    except IntegrityError:
+        claimed = session.execute(claim).first()  # waits for the winner to commit, then follows it
+        return claimed[0], claimed[1]
 
 
 def record_hash(record: AuditRecord) -> str:

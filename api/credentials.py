@@ -58,20 +58,23 @@ def start_session(uow, user_id: int, *, key: bytes, source: str | None = None) -
 
 def resolve_session(uow, raw: str, *, key: bytes, policy: SessionPolicy) -> Principal | None:
     """The session's user, or None when it is unknown, idle too long, too old or the user is disabled."""
-    now = utcnow()
+    now, id_hash = utcnow(), _keyed(key, raw)
     with uow:
-        row = uow.session.get(WebSession, _keyed(key, raw))
-        if row is None:
+        session = uow.session
+        found = session.execute(
+            select(WebSession.user_id, WebSession.created_at, WebSession.last_seen_at, User.username, User.active)
+            .outerjoin(User, User.id == WebSession.user_id).where(WebSession.id_hash == id_hash)
+        ).first()
+        if found is None:
             return None
-        user = uow.session.get(User, row.user_id)
-        expired = now - row.last_seen_at > policy.idle or now - row.created_at > policy.max_age
-        if expired or user is None or not user.active:
-            uow.session.delete(row)
+        expired = now - found.last_seen_at > policy.idle or now - found.created_at > policy.max_age
+        if expired or found.username is None or not found.active:
+            session.execute(delete(WebSession).where(WebSession.id_hash == id_hash))
             uow.commit()
             return None
-        if now - row.last_seen_at > TOUCH_EVERY:
-            row.last_seen_at = now
-        principal = principal_for(uow.session, row.user_id)
+        if now - found.last_seen_at > TOUCH_EVERY:
+            session.execute(update(WebSession).where(WebSession.id_hash == id_hash).values(last_seen_at=now))
+        principal = principal_for(session, found.user_id, found.username)
         uow.commit()
         return principal
 

@@ -6,18 +6,18 @@ history), never the workflow state, so it needs no instance load.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from engine import approval_actions, runtime
 from engine.actors import Actor
 from engine.errors import NotAllowed, TaskNotFound, TaskNotReady
 from engine.models import ProcessInstance, WorkTask
 from processes import cases, corrections
-from processes.case_models import Case
-from processes.deadlines import open_pause
+from processes.case_models import Case, ClockPause
 
 from .accounts import groups_of, roles_of
 from .errors import Invalid, PreconditionFailed, StaleTask
@@ -47,28 +47,54 @@ def check_if_match(env, task_id: str, if_match: str | None) -> None:
     raise PreconditionFailed("the task changed since you read it (If-Match does not match)", task_id=task_id)
 
 
-def complete(uow, task_id: str, data: dict[str, Any], *, actor: Actor, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Route:
+    """Where a task's completion goes: the engine alone, its service case, or the case's resubmission."""
+
+    instance_id: str
+    case_id: str | None = None
+    waiting_for: str | None = None  # the applicant's step the case's clock is stopped for
+
+
+def route_of(session, work: WorkTask) -> Route:
+    """One statement: the task's case (if it is a service case) and the step the case waits on."""
+    found = session.execute(
+        select(Case.instance_id, ClockPause.task_id)
+        .outerjoin(ClockPause, and_(ClockPause.case_id == Case.instance_id, ClockPause.ended_at.is_(None)))
+        .where(Case.instance_id == work.instance_id)
+    ).first()
+    if found is None:
+        return Route(work.instance_id)
+    return Route(work.instance_id, found[0], found[1])
+
+
+def complete(uow, task_id: str, data: dict[str, Any], *, actor: Actor, now: datetime,
+             route: Route | None = None) -> dict[str, Any]:
     """Complete a task; a service case's step goes through its case, so its clock and closure follow.
 
     The applicant's correction step of a case waiting for them is a resubmission
-    (the clock runs again).
+    (the clock runs again). ``route`` is what :func:`route_of` said, when the
+    caller already read the task.
     """
-    with uow.env.unit_of_work() as look:
-        work = look.session.get(WorkTask, task_id)
-        case_id = look.session.scalar(select(Case.instance_id).where(Case.instance_id == work.instance_id)) \
-            if work is not None else None
-        pause = open_pause(look.session, case_id) if case_id is not None else None
-        waiting_for = pause.task_id if pause is not None else None
+    if route is None:
+        with uow.env.unit_of_work() as look:
+            work = look.session.get(WorkTask, task_id)
+            if work is None:
+                raise TaskNotFound("no task with this id", task_id=task_id)
+            route = route_of(look.session, work)
+    case_id = route.case_id
     if case_id is None:
         instance_id = runtime.complete_task(uow, task_id, data, actor=actor)
-    elif waiting_for == task_id:
+    elif route.waiting_for == task_id:
         instance_id = case_id
         corrections.resubmit(uow, case_id, actor=actor, now=now, data=data)
     else:
         instance_id = case_id
         cases.complete_step(uow, case_id, task_id, data, actor=actor, now=now)
-    with uow.env.unit_of_work() as read:
-        status = read.session.scalar(select(ProcessInstance.status).where(ProcessInstance.id == instance_id))
+    status = uow.saved_status.get(instance_id)
+    if status is None:
+        with uow.env.unit_of_work() as read:
+            status = read.session.scalar(select(ProcessInstance.status).where(ProcessInstance.id == instance_id))
     return {"task_id": task_id, "instance_id": instance_id, "instance_status": status}
 
 

@@ -159,6 +159,7 @@ def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) 
     if loaded.is_new:
         session.add(row)
     instance_id = row.id  # read now: after a failed flush the row's attributes are expired
+    uow.saved_status[instance_id] = row.status
     try:
         session.flush()  # the version check: of two concurrent steps only one gets past here
     except StaleDataError:

@@ -21,18 +21,29 @@ class UnitOfWork:
         self.env = env
         self.session: Session | None = None
         self._committed = False
+        self._depth = 0
         # Set by use cases that create an instance, so before_commit callbacks can name it.
         self.instance_id: str | None = None
+        # Status of each instance this unit of work saved, so callers need not read it back.
+        self.saved_status: dict[str, str] = {}
         self._before_commit: list[Callable[["UnitOfWork"], None]] = []
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = self.env.session_factory()
-        self._committed = False
+        # Re-entrant: a use case called by a caller that already opened this unit of
+        # work (to check access in the same transaction) joins it instead of starting
+        # another; only the outermost exit ends the transaction.
+        self._depth += 1
+        if self._depth == 1:
+            self.session = self.env.session_factory()
+            self._committed = False
         return self
 
     def __exit__(self, *exc_info) -> None:
+        self._depth -= 1
+        if self._depth:
+            return
         try:
             if not self._committed:
                 self.session.rollback()

@@ -95,9 +95,13 @@ def transfer(task_id, body):
 @endpoint("Complete a task with its form data", permission=WORK, body=CompleteSchema(), response=CompletedSchema(),
           headers=(IF_MATCH,), errors=(404, 409, 412), audit=("task.completed", "task"), audit_id="task_id")
 def complete(task_id, body):
-    _visible_task(task_id)
-    task_work.check_if_match(env(), task_id, request.headers.get("If-Match"))
-    return task_work.complete(work(), task_id, body["data"], actor=actor(), now=now())
+    # One transaction: the access check, the routing read and the step itself.
+    with work() as uow:
+        task = access.require_task(uow.session, require_principal(), task_id)
+        route = task_work.route_of(uow.session, task)
+        context().case_id = route.instance_id
+        task_work.check_if_match(env(), task_id, request.headers.get("If-Match"))
+        return task_work.complete(uow, task_id, body["data"], actor=actor(), now=now(), route=route)
 
 
 @bp.get("/tasks/<task_id>/form")

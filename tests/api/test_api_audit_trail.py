@@ -117,3 +117,26 @@ def test_yiwang_audit_verify_passes_then_names_the_tampered_row(start_case, env,
     broken = _cli(db_engine, "audit", "verify")
     assert broken.returncode == 1
     assert "broken at record seq 3" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_concurrent_appends_chain_one_after_another_without_gaps(env):
+    """Many transactions appending at once (the first creating the head row) still form one chain."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    writers = 12
+    barrier = Barrier(writers)
+
+    def append(n: int) -> None:
+        barrier.wait()
+        with env.unit_of_work() as uow:
+            audit.append(uow.session, action="test.concurrent", result="ok", actor=f"writer{n}")
+            uow.commit()
+
+    with ThreadPoolExecutor(writers) as pool:
+        list(pool.map(append, range(writers)))
+    with env.unit_of_work() as uow:
+        seqs = sorted(uow.session.scalars(
+            text("SELECT seq FROM audit_record WHERE action = 'test.concurrent'")))
+        assert seqs == list(range(seqs[0], seqs[0] + writers))
+        assert audit.verify(uow.session).ok

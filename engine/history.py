@@ -8,6 +8,9 @@ from sqlalchemy import insert
 
 from .models import HistoryEvent, utcnow
 
+# Built once: a step's history row is a plain Core insert (no per-call statement building).
+_RECORD = insert(HistoryEvent.__table__)
+
 
 def record(
     uow,
@@ -19,9 +22,7 @@ def record(
     element_id: str | None = None,
     **details: Any,
 ) -> None:
-    uow.session.execute(
-        insert(HistoryEvent).values(
-            instance_id=instance_id, task_id=task_id, element_id=element_id,
-            action=action, actor=actor, details=details, at=utcnow(),
-        )
-    )
+    uow.session.execute(_RECORD, {
+        "instance_id": instance_id, "task_id": task_id, "element_id": element_id,
+        "action": action, "actor": actor, "details": details, "at": utcnow(),
+    })

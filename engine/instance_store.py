@@ -11,10 +11,10 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from . import event_index, task_index
 from .errors import Conflict, DefinitionNotFound, InstanceNotFound
@@ -40,10 +40,47 @@ class DefinitionInfo:
 
 
 @dataclass
+class InstanceRow:
+    """The ``process_instance`` row of a loaded instance, read and written with Core statements.
+
+    A plain object rather than an ORM entity: a step reads one row and writes it
+    back once with a version check, and the ORM's identity map and flush would
+    cost more than the step itself (see docs/performance.md).
+    """
+
+    id: str
+    definition_id: int
+    process_id: str
+    business_key: str | None
+    status: str
+    call_definitions: dict
+    form_versions: dict
+    started_by: str | None
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    version: int
+    state_meta: dict | None = None  # read only when the instance is not in the process cache
+
+
+_INSTANCES = ProcessInstance.__table__
+_ROW_COLUMNS = [c for c in _INSTANCES.c if c.name != "state_meta"]
+_SELECT_ROW = select(*_ROW_COLUMNS).where(_INSTANCES.c.id == bindparam("of_instance"))
+_SELECT_META = select(_INSTANCES.c.state_meta).where(_INSTANCES.c.id == bindparam("of_instance"))
+_INSERT_ROW = insert(_INSTANCES)
+# The optimistic lock: of two steps computed on the same version, only one matches.
+_UPDATE_ROW = (update(_INSTANCES)
+               .where(_INSTANCES.c.id == bindparam("of_instance"), _INSTANCES.c.version == bindparam("of_version"))
+               .values(status=bindparam("new_status"), state_meta=bindparam("new_meta"),
+                       updated_at=bindparam("new_updated_at"), ended_at=bindparam("new_ended_at"),
+                       version=bindparam("new_version")))
+
+
+@dataclass
 class LoadedInstance:
     """An instance row with its live workflow, as one step sees it."""
 
-    row: ProcessInstance
+    row: InstanceRow
     definition: DefinitionInfo
     workflow: BpmnWorkflow
     before: dict = field(default_factory=dict)  # fingerprint taken at load
@@ -100,14 +137,20 @@ def create(
         definition = DefinitionInfo.of(definition)
     spec, subs = specs_for(uow, definition.id, call_definitions)
     workflow = YiwangWorkflow(spec, subs, script_engine=uow.env.script_engine)
-    row = ProcessInstance(
+    now = utcnow()
+    row = InstanceRow(
         id=str(uuid.uuid4()),
         definition_id=definition.id,
         process_id=definition.process_id,
         business_key=business_key,
         status="running",
-        started_by=started_by,
         call_definitions=call_definitions,
+        form_versions={},
+        started_by=started_by,
+        started_at=now,
+        updated_at=now,
+        ended_at=None,
+        version=0,
         state_meta={},
     )
     return LoadedInstance(row=row, definition=definition, workflow=workflow, is_new=True)
@@ -115,9 +158,10 @@ def create(
 
 def load(uow: UnitOfWork, instance_id: str) -> LoadedInstance:
     session = uow.session
-    row = session.get(ProcessInstance, instance_id)
-    if row is None:
+    found = session.execute(_SELECT_ROW, {"of_instance": instance_id}).mappings().first()
+    if found is None:
         raise InstanceNotFound("no process instance with this id", instance_id=instance_id)
+    row = InstanceRow(**found)
     definition = definition_info(uow, row.definition_id)
     cached = uow.env.instances.take(instance_id, row.version)
     if cached is not None:
@@ -131,6 +175,7 @@ def load(uow: UnitOfWork, instance_id: str) -> LoadedInstance:
             ).all()
         )
         spec, subs = specs_for(uow, definition.id, row.call_definitions or {})
+        row.state_meta = session.execute(_SELECT_META, {"of_instance": instance_id}).scalar_one()
         workflow = uow.env.codec.restore(row.state_meta, bodies, spec, subs)
         workflow.script_engine = uow.env.script_engine
         before = fingerprint(workflow)
@@ -156,17 +201,9 @@ def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) 
     row.status = status or _status_of(wf, row.status)
     if row.status in {"completed", "cancelled", "terminated"} and row.ended_at is None:
         row.ended_at = row.updated_at
-    if loaded.is_new:
-        session.add(row)
-    instance_id = row.id  # read now: after a failed flush the row's attributes are expired
+    instance_id = row.id
     uow.saved_status[instance_id] = row.status
-    try:
-        session.flush()  # the version check: of two concurrent steps only one gets past here
-    except StaleDataError:
-        raise Conflict(
-            "the instance was changed by someone else in the meantime; reload and try again",
-            instance_id=instance_id,
-        ) from None
+    _write_row(session, row, is_new=loaded.is_new)
     _write_task_rows(uow, instance_id, delta)
     task_index.sync(uow, loaded, delta)
     event_index.sync(uow, loaded, delta)
@@ -174,6 +211,23 @@ def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) 
         listener(uow, loaded, delta)
     _remember_after_commit(uow, loaded, delta.fingerprint)
     return delta
+
+
+def _write_row(session, row: InstanceRow, *, is_new: bool) -> None:
+    """Insert the row, or update it if nobody else did since it was read (else :class:`Conflict`)."""
+    if is_new:
+        row.version = 1
+        session.execute(_INSERT_ROW, {c.name: getattr(row, c.name) for c in _INSTANCES.c})
+        return
+    updated = session.execute(_UPDATE_ROW, {
+        "of_instance": row.id, "of_version": row.version, "new_version": row.version + 1,
+        "new_status": row.status, "new_meta": row.state_meta, "new_updated_at": row.updated_at,
+        "new_ended_at": row.ended_at,
+    }).rowcount
+    if updated != 1:  # of two concurrent steps only one gets past here
+        raise Conflict("the instance was changed by someone else in the meantime; reload and try again",
+                       instance_id=row.id)
+    row.version += 1
 
 
 def _status_of(wf: BpmnWorkflow, current: str) -> str:
@@ -184,23 +238,30 @@ def _status_of(wf: BpmnWorkflow, current: str) -> str:
     return "running"
 
 
+_TASKS = InstanceTaskState.__table__
+# Built once (Core, executemany): the per-step writes cost no statement building.
+_INSERT_TASKS = insert(_TASKS)
+_UPDATE_TASKS = (update(_TASKS)
+                 .where(_TASKS.c.instance_id == bindparam("of_instance"), _TASKS.c.task_id == bindparam("of_task"))
+                 .values(body=bindparam("new_body")))
+_DELETE_TASKS = delete(_TASKS).where(_TASKS.c.instance_id == bindparam("of_instance"),
+                                     _TASKS.c.task_id.in_(bindparam("task_ids", expanding=True)))
+
+
 def _write_task_rows(uow: UnitOfWork, instance_id: str, delta: StateDelta) -> None:
     inserts, updates = [], []
     for task_id, body in delta.upserts.items():
-        row = {"instance_id": instance_id, "task_id": task_id, "body": body}
-        (inserts if task_id in delta.inserts else updates).append(row)
+        if task_id in delta.inserts:
+            inserts.append({"instance_id": instance_id, "task_id": task_id, "body": body})
+        else:
+            updates.append({"of_instance": instance_id, "of_task": task_id, "new_body": body})
     session = uow.session
     if inserts:
-        session.execute(insert(InstanceTaskState), inserts)
+        session.execute(_INSERT_TASKS, inserts)
     if updates:
-        session.execute(update(InstanceTaskState), updates)
+        session.execute(_UPDATE_TASKS, updates)
     if delta.deletes:
-        session.execute(
-            delete(InstanceTaskState).where(
-                InstanceTaskState.instance_id == instance_id,
-                InstanceTaskState.task_id.in_(delta.deletes),
-            )
-        )
+        session.execute(_DELETE_TASKS, {"of_instance": instance_id, "task_ids": list(delta.deletes)})
 
 
 def _remember_after_commit(uow: UnitOfWork, loaded: LoadedInstance, after: dict) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from SpiffWorkflow.util.task import TaskState
 
 from . import assignment
@@ -44,6 +44,10 @@ def sync(uow, loaded, delta) -> None:
         _reopen(uow, [str(t.id) for t in reopened], now)
 
 
+_INSERT_WORK = insert(WorkTask.__table__)
+_INSERT_CANDIDATES = insert(WorkTaskCandidate.__table__)
+
+
 def _insert(uow, loaded, tasks, now) -> None:
     row, definition = loaded.row, loaded.definition
     calendar = uow.env.calendar(uow.session)
@@ -65,9 +69,18 @@ def _insert(uow, loaded, tasks, now) -> None:
              "process_id": definition.process_id, "due_sort": who.due_at or NO_DEADLINE}
             for group in dict.fromkeys(who.candidate_groups)
         )
-    uow.session.execute(insert(WorkTask), works)
+    uow.session.execute(_INSERT_WORK, works)
     if candidates:
-        uow.session.execute(insert(WorkTaskCandidate), candidates)
+        uow.session.execute(_INSERT_CANDIDATES, candidates)
+
+
+_WORK, _CANDIDATES = WorkTask.__table__, WorkTaskCandidate.__table__
+# Built once (Core): finishing tasks costs no statement building per step.
+_FINISH_WORK = (update(_WORK)
+                .where(_WORK.c.id.in_(bindparam("ids", expanding=True)), _WORK.c.state == "ready")
+                .values(state=bindparam("new_state"), completed_at=bindparam("at"), completed_by=bindparam("by")))
+_FINISH_CANDIDATES = (update(_CANDIDATES).where(_CANDIDATES.c.task_id.in_(bindparam("ids", expanding=True)))
+                      .values(state=bindparam("new_state")))
 
 
 def _finish(uow, task_ids, state, now, completed_by) -> None:
@@ -75,13 +88,8 @@ def _finish(uow, task_ids, state, now, completed_by) -> None:
     for task_id in task_ids:
         by_user.setdefault(completed_by.get(task_id) if state == "completed" else None, []).append(task_id)
     for user, ids in by_user.items():
-        uow.session.execute(
-            update(WorkTask).where(WorkTask.id.in_(ids), WorkTask.state == "ready")
-            .values(state=state, completed_at=now, completed_by=user)
-        )
-    uow.session.execute(
-        update(WorkTaskCandidate).where(WorkTaskCandidate.task_id.in_(task_ids)).values(state=state)
-    )
+        uow.session.execute(_FINISH_WORK, {"ids": ids, "new_state": state, "at": now, "by": user})
+    uow.session.execute(_FINISH_CANDIDATES, {"ids": list(task_ids), "new_state": state})
 
 
 def _reopen(uow, task_ids, now) -> None:

@@ -93,7 +93,7 @@ def open_case(uow, *, item: ItemRef, applicant: Applicant, channel: str, actor: 
 
     def record(unit) -> None:
         session = unit.session
-        instance_id = _started_instance(session, tracking_number)
+        instance_id = _started_instance(unit, tracking_number)
         case = Case(
             instance_id=instance_id, tracking_number=tracking_number, item_code=item.code,
             item_version=item.version, item_name=item.name, department=item.department,
@@ -148,12 +148,11 @@ def _check_opener(applicant: Applicant, channel: str, window: str | None, actor:
         raise CaseNotAllowed("online and self-service cases are opened by the applicant", user=actor.user)
 
 
-def _started_instance(session, tracking_number: str) -> str:
-    found = [o.id for o in session.identity_map.values()
-             if isinstance(o, ProcessInstance) and o.business_key == tracking_number]
-    if len(found) != 1:
+def _started_instance(unit, tracking_number: str) -> str:
+    """The instance the engine started in this unit of work (it names it in ``unit.instance_id``)."""
+    if unit.instance_id is None:
         raise CaseStateError("the started instance is not in this transaction", tracking_number=tracking_number)
-    return found[0]
+    return unit.instance_id
 
 
 # -- changing a case with an engine step --------------------------------------

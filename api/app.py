@@ -1,8 +1,9 @@
 """The Flask application factory.
 
 ``create_app()`` reads the settings (``api/config.py`` and ``engine/config.py``),
-builds the engine environment, binds the resources under ``/api/v1``, the OpenAPI
-document and its page, and the one error handler. Nothing happens at import time.
+builds the engine environment, binds the admission limit, the resources under
+``/api/v1``, the OpenAPI document and its page, and the one error handler. Nothing
+happens at import time.
 
 ``test_config`` may hold any web setting plus ``ENGINE`` (an ``EngineConfig``) and
 ``DB_ENGINE`` (a SQLAlchemy engine to share, as tests do).
@@ -18,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import EngineConfig
 
-from . import accounts, config, openapi, problems, resources, web
+from . import accounts, admission, config, openapi, problems, resources, web
 from .wiring import build_env
 
 
@@ -48,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     env = build_env(engine_config, db_engine=test_config.get("DB_ENGINE"))
     app.extensions["yiwang"] = env
 
+    admission.init_app(app)
     problems.init_app(app)
     resources.register(app)
     openapi.init_app(app)

@@ -1,34 +1,26 @@
 """Use cases for cases (process instances) that the web service adds to the engine's.
 
 Starting a case records who it belongs to and, given an ``Idempotency-Key``,
-remembers it in the same transaction, so a retried request returns the case the
-first one started instead of starting a second.
+remembers it in the same transaction (see :mod:`api.idempotency`), so a retried
+request returns the case the first one started instead of starting a second.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import queries, runtime
 from engine.actors import Actor
-from engine.models import ProcessInstance, utcnow
+from engine.models import ProcessInstance
 
+from . import idempotency
 from .accounts import Principal
 from .access import instance_condition
-from .errors import IdempotencyConflict
-from .models import CaseParty, IdempotencyRecord
-
-
-def request_hash(document: Any) -> str:
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+from .idempotency import Claim
+from .models import CaseParty
 
 
 def created_instance_id(uow) -> str | None:
@@ -45,60 +37,24 @@ def start_case(
     data: dict[str, Any] | None = None,
     business_key: str | None = None,
     applicant: str | None = None,
-    idempotency_key: str | None = None,
-    fingerprint: str = "",
-    remember: timedelta = timedelta(hours=24),
+    claim: Claim | None = None,
 ) -> tuple[str, bool]:
     """Start a case; returns (instance id, replayed) where replayed means an earlier start was returned.
 
-    A key is remembered for ``remember``; after that it may start a new case.
+    Given a ``claim`` (an Idempotency-Key), a retried request returns the case the
+    first one started, for as long as the key is remembered.
     """
-    if idempotency_key:
-        _forget_expired(uow.env, actor.user, idempotency_key, utcnow() - remember)
-        earlier = _earlier_start(uow.env, actor.user, idempotency_key, fingerprint)
-        if earlier is not None:
-            return earlier, True
-
-    def record(unit) -> None:
-        instance_id = created_instance_id(unit)
+    def record_party(unit) -> None:
         if applicant:
-            unit.session.add(CaseParty(instance_id=instance_id, username=applicant))
-        if idempotency_key:
-            unit.session.add(IdempotencyRecord(username=actor.user, key=idempotency_key,
-                                               request_hash=fingerprint, instance_id=instance_id))
-        unit.session.flush()
+            unit.session.add(CaseParty(instance_id=created_instance_id(unit), username=applicant))
 
-    uow.before_commit(record)
-    try:
-        instance_id = runtime.start_instance(uow, process_id=process_id, definition_id=definition_id,
-                                             data=data or {}, business_key=business_key, actor=actor)
-    except IntegrityError:
-        # The same key raced us and committed first: its case is the answer.
-        earlier = _earlier_start(uow.env, actor.user, idempotency_key, fingerprint) if idempotency_key else None
-        if earlier is None:
-            raise
-        return earlier, True
-    return instance_id, False
+    def start(unit) -> list[str]:
+        unit.before_commit(record_party)
+        return [runtime.start_instance(unit, process_id=process_id, definition_id=definition_id,
+                                       data=data or {}, business_key=business_key, actor=actor)]
 
-
-def _earlier_start(env, username: str, key: str, fingerprint: str) -> str | None:
-    with env.unit_of_work() as uow:
-        found = uow.session.execute(select(IdempotencyRecord.request_hash, IdempotencyRecord.instance_id).where(
-            IdempotencyRecord.username == username, IdempotencyRecord.key == key)).first()
-    if found is None:
-        return None
-    if found.request_hash != fingerprint:
-        raise IdempotencyConflict("this Idempotency-Key was used for a different request", key=key)
-    return found.instance_id
-
-
-def _forget_expired(env, username: str, key: str, before) -> None:
-    with env.unit_of_work() as uow:
-        gone = uow.session.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.username == username, IdempotencyRecord.key == key,
-            IdempotencyRecord.created_at < before)).rowcount
-        if gone:
-            uow.commit()
+    started, replayed = idempotency.run_once(uow, claim, start)
+    return started[0], replayed
 
 
 def list_cases(session: Session, principal: Principal, *, process_id=None, status=None, business_key=None,

@@ -41,7 +41,21 @@ SETTINGS = (
     Setting("TRUSTED_PROXIES", 0,
             "Reverse proxies in front of the service whose X-Forwarded-For is believed (audit source address)."),
     Setting("MAX_UPLOAD_MB", 20, "Largest request body (BPMN, bundle zip, form) accepted."),
-    Setting("IDEMPOTENCY_HOURS", 24, "How long an Idempotency-Key is remembered for a retried start."),
+    Setting("IDEMPOTENCY_HOURS", 24,
+            "How long an Idempotency-Key is remembered (starting or opening a case, correlating a message); "
+            "afterwards the same key acts again."),
+    Setting("MAX_IN_FLIGHT", 16,
+            "Requests one process works on at once; more are answered 503 with Retry-After straight away "
+            "instead of queueing for a database connection. Twice the threads of `yiwang serve` (8) and about "
+            "the database pool (5 + 10 overflow): gthread workers with up to 16 threads never reach it; servers "
+            "that hand every waiting request to the app (threaded, gevent) are held to what the pool can serve. "
+            "0 turns the limit off."),
+    Setting("RETRY_AFTER_SECONDS", 2,
+            "What a 503 (too many requests at once, database busy or unreachable) asks clients to wait before "
+            "retrying."),
+    Setting("MATERIALS_DIR", "",
+            "Where uploaded application materials are kept, named by their SHA-256; empty: 'materials' in "
+            "the instance folder. Every web worker must see the same directory."),
 )
 
 DEFAULTS = {s.name: s.default for s in SETTINGS}

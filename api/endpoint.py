@@ -12,13 +12,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from . import auditing, auth
+from .idempotency import Claim, fingerprint
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,13 @@ class Header:
     description: str
     required: bool = False
     schema: dict[str, Any] = field(default_factory=lambda: {"type": "string", "minLength": 1, "maxLength": 255})
+
+
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key", "a retry with the same key and body answers with the first request's result (200, "
+                       "Idempotency-Replayed: true) instead of acting twice; the same key with another body "
+                       "answers 422 idempotency-key-reused")
+REPLAYED = {"Idempotency-Replayed": "true when the answer is an earlier request's result"}
 
 
 @dataclass
@@ -115,6 +124,15 @@ def endpoint(
         return handle
 
     return decorate
+
+
+def idempotency_claim(operation: str, body: Any) -> Claim | None:
+    """The caller's Idempotency-Key for ``operation`` with this request's loaded body, if one was sent."""
+    key = request.headers.get(IDEMPOTENCY_KEY.name, "").strip()
+    if not key:
+        return None
+    return Claim(operation, auth.require_principal().username, key, fingerprint(body),
+                 timedelta(hours=current_app.config["IDEMPOTENCY_HOURS"]))
 
 
 def _query_args(schema: Schema) -> dict[str, Any]:

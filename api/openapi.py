@@ -28,7 +28,8 @@ ERROR_TEXT = {
     409: "conflicts with the current state (someone else was first)", 412: "If-Match does not match",
     413: "the body is too large", 415: "unsupported body type",
     422: "the content is refused; every problem is listed", 500: "internal error",
-    503: "the service is not configured for this (e.g. no e-licence signing key)",
+    503: "busy (too many requests at once, or the database busy or unreachable): send it again after "
+         "Retry-After seconds; or not configured for this (e.g. no e-licence signing key)",
 }
 
 
@@ -112,7 +113,8 @@ def _responses(declared: Spec) -> dict[str, Any]:
             responses[str(status)]["headers"] = {
                 name: {"description": text, "schema": {"type": "string"}}
                 for name, text in declared.response_headers.items()}
-    errors = {400, 422, 500, *declared.errors}
+    # Any call may meet a busy process or database: 503 with Retry-After (api/admission.py, api/problems.py).
+    errors = {400, 422, 500, 503, *declared.errors}
     if not declared.public:
         errors |= {401, 403}
     if declared.body is not None or declared.raw_body is not None:
@@ -120,6 +122,9 @@ def _responses(declared: Spec) -> dict[str, Any]:
     for status in sorted(errors):
         responses[str(status)] = {"description": ERROR_TEXT.get(status, "problem"),
                                   "content": {PROBLEM: {"schema": "Problem"}}}
+        if status == 503:
+            responses[str(status)]["headers"] = {"Retry-After": {
+                "description": "seconds to wait before sending the request again", "schema": {"type": "integer"}}}
     return responses
 
 

@@ -3,15 +3,22 @@
 Every error, of any package, is answered as a problem document: never an HTML
 page, never a traceback. Failed and refused calls are also handed to the audit
 trail here (see :mod:`api.auditing`), so no handler has to remember to.
+
+Database trouble that a retry a moment later may not meet (no pooled connection
+free, a lost or refused connection, a transaction the database aborted, SQLite
+busy) is answered 503 with Retry-After, never 500, and never with the driver's
+text, which may quote the statement and its values.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify, request
 from marshmallow import ValidationError
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -88,6 +95,42 @@ def status_of(err: Exception) -> int:
     return next(code for cls, code in STATUS if isinstance(err, cls))
 
 
+def is_transient(err: Exception) -> bool:
+    """Whether a database error is one a retry a moment later may not meet.
+
+    PostgreSQL reports lost connections, administrator shutdowns, serialization
+    failures, deadlocks and timeouts as OperationalError; SQLite uses it for
+    programming errors too ("no such table"), so only its busy and locked errors count.
+    """
+    if isinstance(err, (sa_exc.TimeoutError, sa_exc.DisconnectionError)):
+        return True  # no pooled connection became free in time; a connection was lost
+    if not isinstance(err, sa_exc.DBAPIError):
+        return False
+    if err.connection_invalidated:
+        return True
+    if not isinstance(err, sa_exc.OperationalError):
+        return False
+    if isinstance(err.orig, sqlite3.Error):
+        text = str(err.orig).lower()
+        return "locked" in text or "busy" in text
+    return True
+
+
+def retry_later(title: str, code: str):
+    """503 with Retry-After: send the request again after that many seconds (with its Idempotency-Key)."""
+    seconds = current_app.config["RETRY_AFTER_SECONDS"]
+    return problem(503, title, code, {"Retry-After": str(seconds)}, retry_after=seconds)
+
+
+def _driver_error(err: Exception) -> str:
+    """The error's kind for the log: class names and SQLSTATE, never its text (it may quote values)."""
+    orig = getattr(err, "orig", None)
+    if orig is None:
+        return type(err).__name__
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return f"{type(err).__name__}/{type(orig).__name__}" + (f" SQLSTATE {state}" if state else "")
+
+
 def _audit(status: int, err: Exception) -> None:
     from . import auditing  # needs a request context; imported when one exists
 
@@ -127,6 +170,17 @@ def init_app(app: Flask) -> None:
 
     for cls in handled:
         app.register_error_handler(cls, known)
+
+    def database(err: Exception):
+        if not is_transient(err):
+            return unexpected(err)
+        # Not audited: the call changed nothing, and the record would wait for the same database.
+        log.warning("database busy or unreachable (%s) on %s %s: answered 503", _driver_error(err),
+                    request.method, request.path)
+        return retry_later("the database is busy or unreachable; retry in a moment", "database-unavailable")
+
+    for cls in (sa_exc.DBAPIError, sa_exc.TimeoutError, sa_exc.DisconnectionError):
+        app.register_error_handler(cls, database)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):

@@ -15,11 +15,11 @@ from processes import commitments, corrections, ratings, receipts, refusals
 from processes import cases as case_use_cases
 from processes.case_errors import CaseNotFound
 
-from .. import access, case_work
+from .. import access, case_work, idempotency
 from ..auditing import context, work
 from ..auth import actor, reading, require_principal
 from ..case_settings import case_config, now
-from ..endpoint import Reply, endpoint
+from ..endpoint import IDEMPOTENCY_KEY, REPLAYED, Reply, endpoint, idempotency_claim
 from ..schemas.cases import (
     CasePageSchema,
     CaseQuerySchema,
@@ -75,19 +75,31 @@ def _receipt(case_id: str) -> dict:
 @bp.post("/cases")
 @endpoint("Open a case for a service item: online (the applicant) or at a window (a clerk, for a citizen)",
           permission="instances:start", body=OpenCaseSchema(), response=ReceiptSchema(), status=201,
-          errors=(404,), response_headers={"Location": "the case"}, audit=("case.opened", "case"),
+          statuses=(200,), headers=(IDEMPOTENCY_KEY,), errors=(404,),
+          response_headers={"Location": "the case", **REPLAYED}, audit=("case.opened", "case"),
           description="Answers with the receipt (受理回执): tracking number, promised deadline in working days "
-                      "and the QR code to the public progress page.")
+                      "and the QR code to the public progress page. A retry with the same Idempotency-Key "
+                      "answers 200 with the first case's receipt.")
 def open_case(body):
     principal = require_principal()
     ctx = context()
     ctx.details = {"item_code": body["item_code"], "item_version": body["item_version"],
                    "channel": body["channel"], "window": body["window"]}
     ctx.object_from = lambda unit: unit.instance_id
-    case_id = case_work.open_case(work(), principal, item_code=body["item_code"], item_version=body["item_version"],
-                                  channel=body["channel"], window=body["window"], applicant=body["applicant"],
-                                  data=body["data"], now=now())
-    return Reply(_receipt(case_id), headers={"Location": f"/api/v1/cases/{case_id}"})
+
+    def open_one(uow) -> list[str]:
+        return [case_work.open_case(uow, principal, item_code=body["item_code"], item_version=body["item_version"],
+                                    channel=body["channel"], window=body["window"], applicant=body["applicant"],
+                                    data=body["data"], now=now())]
+
+    opened, replayed = idempotency.run_once(work(), idempotency_claim("cases", body), open_one)
+    case_id = opened[0]
+    headers = {"Location": f"/api/v1/cases/{case_id}"}
+    if not replayed:
+        return Reply(_receipt(case_id), headers=headers)
+    ctx.object_id = case_id
+    ctx.details["replayed"] = True
+    return Reply(_receipt(case_id), 200, {**headers, "Idempotency-Replayed": "true"})
 
 
 @bp.get("/cases")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from engine import events, runtime
 
-from .. import access, cases
+from .. import access, cases, idempotency
 from ..auditing import context, work
 from ..auth import actor, reading, require_principal
 from ..disclosure import disclose_case, in_list
-from ..endpoint import Header, Reply, endpoint
+from ..endpoint import IDEMPOTENCY_KEY, REPLAYED, Reply, endpoint, idempotency_claim
 from ..errors import Forbidden
 from ..schemas.common import ReasonSchema
 from ..schemas.instances import (
@@ -28,9 +26,6 @@ from ..schemas.instances import (
 
 bp = Blueprint("instances", __name__)
 
-IDEMPOTENCY = Header("Idempotency-Key", "a retried start with the same key returns the first case, "
-                                        "never a second one")
-
 
 def _case(instance_id: str, principal) -> dict:
     with reading() as uow:
@@ -41,8 +36,8 @@ def _case(instance_id: str, principal) -> dict:
 
 @bp.post("/instances")
 @endpoint("Start a case", permission="instances:start", body=StartSchema(), response=InstanceSchema(),
-          status=201, statuses=(200,), headers=(IDEMPOTENCY,), errors=(404, 409),
-          response_headers={"Location": "the case", "Idempotency-Replayed": "true on a replay"},
+          status=201, statuses=(200,), headers=(IDEMPOTENCY_KEY,), errors=(404, 409),
+          response_headers={"Location": "the case", **REPLAYED},
           audit=("instance.started", "instance"))
 def start(body):
     principal = require_principal()
@@ -58,11 +53,11 @@ def start(body):
     instance_id, replayed = cases.start_case(
         work(), actor=actor(principal), process_id=body["process_id"], definition_id=body["definition_id"],
         data=body["data"], business_key=body["business_key"], applicant=applicant,
-        idempotency_key=request.headers.get("Idempotency-Key"), fingerprint=cases.request_hash(body),
-        remember=timedelta(hours=current_app.config["IDEMPOTENCY_HOURS"]))
+        claim=idempotency_claim("instances", body))
     ctx.object_id = instance_id
     headers = {"Location": f"{request.path}/{instance_id}"}
     if replayed:
+        ctx.details["replayed"] = True
         headers["Idempotency-Replayed"] = "true"
     return Reply({**_case(instance_id, principal), "replayed": replayed}, 200 if replayed else 201, headers)
 
@@ -117,12 +112,20 @@ def resume(instance_id):
 
 @bp.post("/messages")
 @endpoint("Deliver a message to waiting cases (or start one by message)", permission="messages:correlate",
-          body=MessageSchema(), response=CorrelationResultSchema(), errors=(404, 409),
-          audit=("message.correlated", "message"))
+          body=MessageSchema(), response=CorrelationResultSchema(), headers=(IDEMPOTENCY_KEY,), errors=(404, 409),
+          response_headers=REPLAYED, audit=("message.correlated", "message"))
 def correlate(body):
-    context().details = {"name": body["name"], "business_key": body["business_key"]}
-    context().object_id = body["name"]
-    caught = events.correlate_message(work(), body["name"], body["payload"], correlations=body["correlations"],
-                                      business_key=body["business_key"], instance_id=body["instance_id"],
-                                      actor=actor())
-    return {"instance_ids": caught}
+    ctx = context()
+    ctx.details = {"name": body["name"], "business_key": body["business_key"]}
+    ctx.object_id = body["name"]
+
+    def deliver(uow) -> list[str]:
+        return events.correlate_message(uow, body["name"], body["payload"], correlations=body["correlations"],
+                                        business_key=body["business_key"], instance_id=body["instance_id"],
+                                        actor=actor())
+
+    caught, replayed = idempotency.run_once(work(), idempotency_claim("messages", body), deliver)
+    if not replayed:
+        return {"instance_ids": caught}
+    ctx.details["replayed"] = True
+    return Reply({"instance_ids": caught}, headers={"Idempotency-Replayed": "true"})

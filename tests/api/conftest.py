@@ -47,6 +47,7 @@ def app(db_engine, tmp_path):
         "COOKIE_SECURE": "false",  # tests talk plain HTTP to 127.0.0.1
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_KIB": 1024,
+        "MATERIALS_DIR": str(tmp_path / "materials"),  # uploads stay out of the source tree
     })
     from api import case_settings
     from processes.case_config import CaseConfig

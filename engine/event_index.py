@@ -25,7 +25,9 @@ def sync(uow, loaded, delta) -> None:
         (t := wf.get_task_from_id(UUID(tid))) is not None and is_catching(t.task_spec)
         for tid in delta.upserts
     )
-    if not (touched or delta.deletes or loaded.is_new or _correlations_changed(loaded)):
+    # Tasks removed by the step (a returned-past path, a cancelled branch) matter only
+    # if the set of waiting events changed with them.
+    if not (touched or loaded.is_new or _waiting_changed(loaded, delta) or _correlations_changed(loaded)):
         return
     session, instance_id = uow.session, loaded.row.id
     session.execute(delete(TimerIndex).where(TimerIndex.instance_id == instance_id))
@@ -85,6 +87,12 @@ def _element_of(spec, definition) -> str:
         if candidate is definition and index < len(spec.outputs):
             return spec.outputs[index].bpmn_id
     return spec.bpmn_id
+
+
+def _waiting_changed(loaded, delta) -> bool:
+    from .instance_store import waiting_events  # instance_store imports this module
+
+    return bool(delta.deletes) and waiting_events(loaded.workflow) != loaded.waiting_before
 
 
 def _correlations_changed(loaded) -> bool:

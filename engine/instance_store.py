@@ -89,6 +89,8 @@ class LoadedInstance:
     completed_by: dict[str, str | None] = field(default_factory=dict)
     # Correlation values at load: message subscriptions are rewritten only when they change.
     correlations_before: dict = field(default_factory=dict)
+    # Ids of the tasks waiting for an event at load: the event index is rewritten only when they change.
+    waiting_before: frozenset = field(default_factory=frozenset)
 
 
 def get_definition(uow: UnitOfWork, definition_id: int) -> ProcessDefinition:
@@ -180,7 +182,12 @@ def load(uow: UnitOfWork, instance_id: str) -> LoadedInstance:
         workflow.script_engine = uow.env.script_engine
         before = fingerprint(workflow)
     return LoadedInstance(row=row, definition=definition, workflow=workflow, before=before,
-                          correlations_before=correlations_of(workflow))
+                          correlations_before=correlations_of(workflow), waiting_before=waiting_events(workflow))
+
+
+def waiting_events(workflow) -> frozenset:
+    """Ids of the tasks SpiffWorkflow's event manager holds as waiting for an event."""
+    return frozenset(workflow.event_manager.tasks)
 
 
 def correlations_of(workflow) -> dict:

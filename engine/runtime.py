@@ -10,7 +10,8 @@ import json
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.util import identity_key
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -186,7 +187,7 @@ def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, acto
     """
     data = check_data(data or {})
     with uow:
-        work = work_task(uow, task_id)
+        work = _task_to_complete(uow, task_id)
         require_ready(work)
         require_access(work, actor)
         loaded = instance_store.load(uow, work.instance_id)
@@ -246,6 +247,24 @@ def unclaim_task(uow, task_id: str, *, actor: Actor) -> None:
         history.record(uow, work.instance_id, "task.unclaimed", actor.user, task_id=task_id,
                        element_id=work.element_id)
         uow.commit()
+
+
+_WORK = WorkTask.__table__
+_SELECT_WORK = select(_WORK.c.id, _WORK.c.instance_id, _WORK.c.element_id, _WORK.c.form_key, _WORK.c.state,
+                      _WORK.c.assignee, _WORK.c.candidate_groups, _WORK.c.candidate_users
+                      ).where(_WORK.c.id == bindparam("task_id"))
+
+
+def _task_to_complete(uow, task_id: str):
+    """The task's index row, read-only: the caller's copy when it already loaded it in this
+    transaction (the API's access check), else one Core read (no ORM entity to build)."""
+    known = uow.session.identity_map.get(identity_key(WorkTask, task_id))
+    if known is not None:
+        return known
+    row = uow.session.execute(_SELECT_WORK, {"task_id": task_id}).first()
+    if row is None:
+        raise TaskNotFound("no task with this id", task_id=task_id)
+    return row
 
 
 def work_task(uow, task_id: str) -> WorkTask:

@@ -36,7 +36,12 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 
 
 def make_db_engine(url: str, **kwargs) -> Engine:
-    """Create a SQLAlchemy engine with the settings this project relies on."""
+    """Create a SQLAlchemy engine with the settings this project relies on.
+
+    Statement parameters never appear in error messages (they may hold ID numbers,
+    password hashes or tokens, and error messages end up in logs).
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         db_engine = create_engine(url, **kwargs)

@@ -62,3 +62,25 @@ def test_too_large_uploads_are_refused(app, as_user):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     response = as_user("designer1").post("/api/v1/definitions", data=b"<x/>" * 1000, content_type="application/xml")
     assert response.status_code == 413 and response.mimetype == "application/problem+json"
+
+
+def test_a_failing_statement_never_puts_its_parameters_in_the_log(app, as_user, env, caplog):
+    """A database error that reaches the 500 handler is logged without the values it carried
+    (they may be ID numbers, password hashes or tokens)."""
+    from sqlalchemy import text
+
+    resident_id = "11010519491231002X"
+    broken = Blueprint("broken_sql", __name__)
+
+    @broken.get("/api/v1/broken-sql")
+    @endpoint("a statement that fails")
+    def fail():
+        with env.unit_of_work() as uow:
+            uow.session.execute(text("SELECT * FROM no_such_table WHERE id_number = :n"), {"n": resident_id})
+
+    app.register_blueprint(broken)
+    response = as_user("clerk1").get("/api/v1/broken-sql")
+    assert response.status_code == 500 and response.mimetype == "application/problem+json"
+    assert resident_id.encode() not in response.data
+    assert "no_such_table" in caplog.text  # the failure is logged ...
+    assert resident_id not in caplog.text  # ... without the values

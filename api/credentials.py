@@ -13,15 +13,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from engine.models import utcnow
 
 from .accounts import Principal, principal_for
 from .errors import Invalid, NotFound
-from .models import ApiToken, User, WebSession
-from .permissions import SCOPES, token_permissions
+from .models import ApiToken, Group, Membership, User, UserRole, WebSession
+from .permissions import SCOPES, permissions_of, token_permissions
 
 TOKEN_PREFIX = "yw_"
 # last_seen_at is written at most this often, not on every request.
@@ -61,12 +61,10 @@ def resolve_session(uow, raw: str, *, key: bytes, policy: SessionPolicy) -> Prin
     now, id_hash = utcnow(), _keyed(key, raw)
     with uow:
         session = uow.session
-        found = session.execute(
-            select(WebSession.user_id, WebSession.created_at, WebSession.last_seen_at, User.username, User.active)
-            .outerjoin(User, User.id == WebSession.user_id).where(WebSession.id_hash == id_hash)
-        ).first()
-        if found is None:
+        rows = session.execute(_SESSION_WITH_USER, {"id_hash": id_hash}).all()
+        if not rows:
             return None
+        found = rows[0]
         expired = now - found.last_seen_at > policy.idle or now - found.created_at > policy.max_age
         if expired or found.username is None or not found.active:
             session.execute(delete(WebSession).where(WebSession.id_hash == id_hash))
@@ -74,9 +72,22 @@ def resolve_session(uow, raw: str, *, key: bytes, policy: SessionPolicy) -> Prin
             return None
         if now - found.last_seen_at > TOUCH_EVERY:
             session.execute(update(WebSession).where(WebSession.id_hash == id_hash).values(last_seen_at=now))
-        principal = principal_for(session, found.user_id, found.username)
-        uow.commit()
-        return principal
+            uow.commit()
+        roles = frozenset(r.role for r in rows if r.role is not None)
+        groups = frozenset(r.group_name for r in rows if r.group_name is not None)
+        return Principal(found.user_id, found.username, roles, groups, permissions_of(roles))
+
+
+# A request's caller in one statement: the session, its user, and (one row per role x group) what they hold.
+_SESSION_WITH_USER = (
+    select(WebSession.user_id, WebSession.created_at, WebSession.last_seen_at, User.username, User.active,
+           UserRole.role, Group.name.label("group_name"))
+    .outerjoin(User, User.id == WebSession.user_id)
+    .outerjoin(UserRole, UserRole.user_id == WebSession.user_id)
+    .outerjoin(Membership, Membership.user_id == WebSession.user_id)
+    .outerjoin(Group, Group.id == Membership.group_id)
+    .where(WebSession.id_hash == bindparam("id_hash"))
+)
 
 
 def end_session(uow, raw: str, *, key: bytes) -> None:

@@ -1,6 +1,8 @@
 """Who may see which case and which task: the rules, as SQL conditions and as checks.
 
-- Holders of ``instances:read_all`` (supervisors, administrators, auditors) see every case.
+- Holders of ``instances:read_all`` (supervisors, administrators, auditors) see every case;
+  a supervisor whose groups belong to regions sees only the service cases of those
+  regions and the regions below them (:func:`api.accounts.supervised_regions`).
 - Applicants see only their own cases (they applied, or a clerk named them).
 - Window clerks and department approvers see the cases that have, or had, a task
   for them or their groups, and those they started; integrators those they started.
@@ -37,7 +39,9 @@ def is_staff(principal: Principal) -> bool:
 def instance_condition(principal: Principal, *, copies: bool = True) -> ColumnElement[bool]:
     """Cases the caller may see; ``copies=False`` leaves out those they see only as copied to them."""
     if principal.may("instances:read_all"):
-        return true()
+        if principal.regions is None:
+            return true()
+        return in_regions(principal.regions)
     if not principal.may("instances:read"):
         return false()
     own = or_(
@@ -53,6 +57,11 @@ def instance_condition(principal: Principal, *, copies: bool = True) -> ColumnEl
             _offered_to_groups(principal)),
     )
     return or_(own, involved)
+
+
+def in_regions(regions) -> ColumnElement[bool]:
+    """Service cases of these regions (a region-bound supervisor's view)."""
+    return exists().where(Case.instance_id == ProcessInstance.id, Case.region_code.in_(sorted(regions)))
 
 
 def _copied_to(principal: Principal) -> ColumnElement[bool]:

@@ -51,6 +51,9 @@ class Principal:
     via: str = "session"  # session | token | internal
     token_id: int | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # A supervisor's view: the region codes they watch (their groups' regions and every region below),
+    # or None for the whole installation. Only supervisors are limited by region.
+    regions: frozenset[str] | None = None
 
     def may(self, permission: str) -> bool:
         return permission in self.permissions
@@ -189,7 +192,34 @@ def principal_for(session: Session, user_id: int, username: str | None = None) -
     for kind, name in session.execute(memberships):
         (roles if kind == "role" else groups).add(name)
     roles = frozenset(roles)
-    return Principal(user_id, username, roles, frozenset(groups), permissions_of(roles))
+    return Principal(user_id, username, roles, frozenset(groups), permissions_of(roles),
+                     regions=supervised_regions(session, roles, groups))
+
+
+SUPERVISOR = "supervisor"
+
+
+def supervised_regions(session: Session, roles, groups) -> frozenset[str] | None:
+    """The regions a supervisor watches: those of their groups and every region below them.
+
+    None (everything) for other roles, and for a supervisor with no group or a
+    group that has no region (a city-wide supervision office).
+    """
+    if SUPERVISOR not in roles or not groups:
+        return None
+    codes = session.scalars(select(Group.region_code).where(Group.name.in_(sorted(groups)))).all()
+    if not codes or any(code is None for code in codes):
+        return None
+    children: dict[str, list[str]] = {}
+    for code, parent in session.execute(select(Region.code, Region.parent_code)):
+        children.setdefault(parent, []).append(code)
+    watched, stack = set(), list(codes)
+    while stack:
+        code = stack.pop()
+        if code not in watched:
+            watched.add(code)
+            stack.extend(children.get(code, ()))
+    return frozenset(watched)
 
 
 # -- logging in -------------------------------------------------------------

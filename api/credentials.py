@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import utcnow
 
-from .accounts import Principal, principal_for
+from .accounts import Principal, principal_for, supervised_regions
 from .errors import Invalid, NotFound
 from .models import ApiToken, Group, Membership, User, UserRole, WebSession
 from .permissions import SCOPES, permissions_of, token_permissions
@@ -75,7 +75,8 @@ def resolve_session(uow, raw: str, *, key: bytes, policy: SessionPolicy) -> Prin
             uow.commit()
         roles = frozenset(r.role for r in rows if r.role is not None)
         groups = frozenset(r.group_name for r in rows if r.group_name is not None)
-        return Principal(found.user_id, found.username, roles, groups, permissions_of(roles))
+        return Principal(found.user_id, found.username, roles, groups, permissions_of(roles),
+                         regions=supervised_regions(session, roles, groups))
 
 
 # A request's caller in one statement: the session, its user, and (one row per role x group) what they hold.
@@ -141,7 +142,8 @@ def resolve_token(uow, raw: str) -> Principal | None:
         uow.commit()
     scopes = frozenset(token.scopes or [])
     return Principal(base.user_id, base.username, base.roles, base.groups,
-                     token_permissions(base.roles, scopes), via="token", token_id=token.id, scopes=scopes)
+                     token_permissions(base.roles, scopes), via="token", token_id=token.id, scopes=scopes,
+                     regions=base.regions)
 
 
 def list_tokens(session: Session, user_id: int | None = None) -> list[ApiToken]:

@@ -7,6 +7,7 @@ it, so a supervisor can see whose work the complaint is about.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -77,14 +78,17 @@ def staff_steps(session, case: Case) -> list[dict[str, Any]]:
             for t in tasks if t.completed_by and t.completed_by != case.applicant_user]
 
 
-def flagged_ratings(session, *, department: str | None = None, open_only: bool = True) -> list[dict[str, Any]]:
-    """Poor ratings waiting for (or given) a supervisor's follow-up."""
+def flagged_ratings(session, *, department: str | None = None, open_only: bool = True,
+                    regions: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Poor ratings waiting for (or given) a supervisor's follow-up (of cases in ``regions``, if given)."""
     query = select(CaseRating, Case).join(Case, Case.instance_id == CaseRating.case_id).where(
         CaseRating.flagged.is_(True))
     if department is not None:
         query = query.where(Case.department == department)
     if open_only:
         query = query.where(CaseRating.followed_up_at.is_(None))
+    if regions is not None:
+        query = query.where(Case.region_code.in_(sorted(regions)))
     rows = session.execute(query.order_by(CaseRating.rated_at, CaseRating.case_id)).all()
     return [{"case_id": r.case_id, "tracking_number": c.tracking_number, "item_code": c.item_code,
              "department": c.department, "score": r.score, "comment": r.comment, "rated_at": r.rated_at,

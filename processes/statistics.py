@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -40,8 +40,9 @@ UNDECIDED = {"not_accepted", "cancelled"}
 
 
 def case_statistics(session, *, by: Sequence[str] = (), opened_from: datetime | None = None,
-                    opened_to: datetime | None = None) -> list[dict[str, Any]]:
-    """One row per group of cases opened in [opened_from, opened_to), sorted by the group keys."""
+                    opened_to: datetime | None = None, regions: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """One row per group of cases opened in [opened_from, opened_to) (and in ``regions``, if given),
+    sorted by the group keys."""
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
         raise CaseInvalid("unknown grouping", errors=[{"pointer": "/by", "message": f"one of {sorted(DIMENSIONS)}"}])
@@ -51,6 +52,8 @@ def case_statistics(session, *, by: Sequence[str] = (), opened_from: datetime | 
         query = query.where(Case.opened_at >= opened_from)
     if opened_to is not None:
         query = query.where(Case.opened_at < opened_to)
+    if regions is not None:
+        query = query.where(Case.region_code.in_(sorted(regions)))
     cases = session.execute(query).all()
     scores = dict(session.execute(
         select(CaseRating.case_id, CaseRating.score).where(CaseRating.case_id.in_([c.instance_id for c in cases]))

@@ -13,6 +13,7 @@ the case id) can run twice without harm.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -146,8 +147,11 @@ SUPERVISED_COLUMNS = ("tracking_number", "item_code", "item_name", "department",
 
 def supervised_cases(session, *, item_code: str | None = None, department: str | None = None,
                      region_code: str | None = None, light: str | None = None, open_only: bool = True,
-                     limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
-    """Cases by item, department, region and light, most urgent first (lights as last marked)."""
+                     limit: int = 1000, offset: int = 0,
+                     regions: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Cases by item, department, region and light, most urgent first (lights as last marked).
+
+    ``regions`` limits the answer to cases of those regions (a region-bound supervisor)."""
     if light is not None and light not in LIGHTS:
         raise CaseInvalid("unknown light", errors=[{"pointer": "/light", "message": f"one of {LIGHTS}"}])
     query = select(Case)
@@ -157,6 +161,8 @@ def supervised_cases(session, *, item_code: str | None = None, department: str |
             query = query.where(column == value)
     if open_only:
         query = query.where(Case.closed_at.is_(None))
+    if regions is not None:
+        query = query.where(Case.region_code.in_(sorted(regions)))
     rows = session.scalars(query.order_by(Case.due_at, Case.tracking_number).limit(limit).offset(offset))
     return [{column: getattr(case, column) for column in SUPERVISED_COLUMNS} for case in rows]
 
@@ -166,7 +172,7 @@ def supervised_cases_csv(session, **filters: Any) -> str:
 
 
 def notices(session, *, department: str | None = None, level: str | None = None,
-            open_only: bool = True) -> list[dict[str, Any]]:
+            open_only: bool = True, regions: Collection[str] | None = None) -> list[dict[str, Any]]:
     query = select(SupervisionNotice, Case.tracking_number).join(
         Case, Case.instance_id == SupervisionNotice.case_id)
     if department is not None:
@@ -175,6 +181,8 @@ def notices(session, *, department: str | None = None, level: str | None = None,
         query = query.where(SupervisionNotice.level == level)
     if open_only:
         query = query.where(SupervisionNotice.acknowledged_at.is_(None))
+    if regions is not None:
+        query = query.where(Case.region_code.in_(sorted(regions)))
     rows = session.execute(query.order_by(SupervisionNotice.raised_at, SupervisionNotice.id)).all()
     return [{"id": n.id, "tracking_number": tracking, "case_id": n.case_id, "subject": n.subject,
              "level": n.level, "element_id": n.element_id, "department": n.department, "due_at": n.due_at,

@@ -10,9 +10,11 @@ from marshmallow import Schema, fields
 from processes import deadlines, ratings, statistics, supervision
 
 from ..auditing import context, work
-from ..auth import actor, reading
+from .. import access
+from ..auth import actor, reading, require_principal
 from ..case_settings import case_config, now
 from ..endpoint import Reply, endpoint
+from ..errors import Hidden
 from ..schemas.supervision import (
     CalendarOverrideSchema,
     CalendarQuerySchema,
@@ -35,6 +37,11 @@ ACT = "supervision:act"
 FILE = Schema()
 
 
+def _regions():
+    """The caller's regions when they are a region-bound supervisor, else None (everything)."""
+    return require_principal().regions
+
+
 def _csv(text: str, name: str) -> Response:
     # A byte order mark, so spreadsheet programs read the Chinese text as UTF-8.
     return Response("\ufeff" + text, mimetype="text/csv",
@@ -46,7 +53,7 @@ def _csv(text: str, name: str) -> Response:
           query=SupervisedQuerySchema(), response=SupervisedCaseSchema(many=True))
 def supervised_cases(query):
     with reading() as uow:
-        return supervision.supervised_cases(uow.session, **query)
+        return supervision.supervised_cases(uow.session, **query, regions=_regions())
 
 
 @bp.get("/supervision/cases.csv")
@@ -54,7 +61,8 @@ def supervised_cases(query):
           produces="text/csv")
 def supervised_cases_csv(query):
     with reading() as uow:
-        return _csv(supervision.supervised_cases_csv(uow.session, **query), "supervised-cases.csv")
+        return _csv(supervision.supervised_cases_csv(uow.session, **query, regions=_regions()),
+                    "supervised-cases.csv")
 
 
 @bp.get("/supervision/notices")
@@ -62,13 +70,18 @@ def supervised_cases_csv(query):
           query=NoticeQuerySchema(), response=NoticeSchema(many=True))
 def notices(query):
     with reading() as uow:
-        return supervision.notices(uow.session, **query)
+        return supervision.notices(uow.session, **query, regions=_regions())
 
 
 @bp.post("/supervision/notices/<int:notice_id>/acknowledge")
 @endpoint("Acknowledge a notice", permission=ACT, response=NoticeSchema(), errors=(404,),
           audit=("supervision.notice_acknowledged", "notice"), audit_id="notice_id")
 def acknowledge(notice_id):
+    with reading() as uow:
+        visible = [n for n in supervision.notices(uow.session, open_only=False, regions=_regions())
+                   if n["id"] == notice_id]
+    if not visible:
+        raise Hidden("no such notice", notice_id=notice_id)
     supervision.acknowledge_notice(work(), notice_id, actor=actor(), now=now())
     with reading() as uow:
         return next(n for n in supervision.notices(uow.session, open_only=False) if n["id"] == notice_id)
@@ -90,7 +103,7 @@ def sweep():
           query=FlaggedQuerySchema(), response=FlaggedRatingSchema(many=True))
 def flagged(query):
     with reading() as uow:
-        return ratings.flagged_ratings(uow.session, **query)
+        return ratings.flagged_ratings(uow.session, **query, regions=_regions())
 
 
 @bp.post("/ratings/<case_id>/follow-up")
@@ -98,6 +111,8 @@ def flagged(query):
           response=FlaggedRatingSchema(), errors=(404,), audit=("rating.followed_up", "case"),
           audit_id="case_id")
 def follow_up(case_id, body):
+    with reading() as uow:
+        access.require_case(uow.session, require_principal(), case_id)
     ratings.follow_up(work(), case_id, body["note"], actor=actor(), now=now())
     with reading() as uow:
         return next(r for r in ratings.flagged_ratings(uow.session, open_only=False) if r["case_id"] == case_id)
@@ -108,7 +123,7 @@ def follow_up(case_id, body):
           permission=READ, query=StatisticsQuerySchema(), response=StatisticsRowSchema(many=True))
 def case_statistics(query):
     with reading() as uow:
-        return statistics.case_statistics(uow.session, **query)
+        return statistics.case_statistics(uow.session, **query, regions=_regions())
 
 
 @bp.get("/statistics.csv")
@@ -116,7 +131,7 @@ def case_statistics(query):
           produces="text/csv")
 def statistics_csv(query):
     with reading() as uow:
-        return _csv(statistics.statistics_csv(uow.session, **query), "statistics.csv")
+        return _csv(statistics.statistics_csv(uow.session, **query, regions=_regions()), "statistics.csv")
 
 
 @bp.get("/calendar/overrides")

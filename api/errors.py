@@ -69,6 +69,12 @@ class PasswordRejected(Invalid):
     code = "password-rejected"
 
 
+class MaterialRefused(Invalid):
+    """An uploaded material was refused (empty, too large, a program, a type not accepted, a bad name)."""
+
+    code = "material-rejected"
+
+
 class RolesConflict(Invalid):
     """The role assignment breaks separation of duties (三员分立)."""
 

@@ -10,16 +10,18 @@ the single-page app routes in the browser. The UI talks to the server only throu
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, abort, redirect, send_from_directory
 
 ASSETS = Path(__file__).parent / "web_assets"
 
 # The UI's own policy: scripts only from here, no eval; bpmn-js needs inline styles and its
-# embedded icon font, the receipt's QR code is a data: image.
+# embedded icon font; the receipt's QR code is an SVG from the API, material previews come from the API
+# (PDFs in a same-origin frame).
 UI_CSP = ("default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; "
-          "font-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; "
-          "form-action 'self'; frame-ancestors 'none'")
+          "font-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-src 'self'; "
+          "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 bp = Blueprint("web", __name__)
 
@@ -33,6 +35,12 @@ def _with_policy(response, *, immutable: bool = False):
 @bp.get("/")
 def root():
     return redirect("/ui/", code=302)
+
+
+@bp.get("/progress/<tracking_number>")
+def progress(tracking_number: str):
+    """What a receipt's QR code opens (``<public base URL>/progress/<number>``): the UI's public page."""
+    return redirect(f"/ui/progress/{quote(tracking_number, safe='')}", code=302)
 
 
 @bp.get("/ui/")

@@ -19,11 +19,12 @@ def register(app: Flask) -> None:
         instances,
         items,
         licences,
+        materials,
         session,
         supervision,
         tasks,
     )
 
-    for module in (session, items, definitions, forms, instances, cases, tasks, approvals, licences, supervision,
-                   incidents, audit_trail, admin):
+    for module in (session, items, definitions, forms, instances, cases, materials, tasks, approvals, licences,
+                   supervision, incidents, audit_trail, admin):
         app.register_blueprint(module.bp, url_prefix=PREFIX)

@@ -53,7 +53,10 @@ export function problemLines(error) {
   const lines = [];
   for (const e of p.errors || []) lines.push(`${e.pointer ?? e.path ?? ''} ${e.message}`.trim());
   for (const i of p.issues || []) lines.push(`${i.element_id || i.element || ''} ${i.message}`.trim());
-  for (const f of p.problems || []) lines.push(`${f.pointer ?? f.path ?? ''} ${f.message}`.trim());
+  for (const f of p.problems || []) {
+    const where = [f.file, f.pointer ?? f.path, f.element_id, f.line && `line ${f.line}`].filter(Boolean).join(' ');
+    lines.push(`${where} ${f.message}`.trim());
+  }
   if (!lines.length) lines.push(error?.message || String(error));
   return lines;
 }

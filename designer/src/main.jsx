@@ -49,7 +49,8 @@ function Shell() {
     document.title = t('app');
   }, [lang, t]);
 
-  const publicPage = path.startsWith('/track/');
+  // The receipt's QR code opens /progress/<tracking number> (the server redirects it here): no login.
+  const publicPage = path.startsWith('/progress/') || path.startsWith('/track/');
   useEffect(() => {
     if (publicPage) return;
     api('GET', '/session').then((who) => { setCsrf(who.csrf_token); setMe(who); })
@@ -69,7 +70,7 @@ function Shell() {
   };
 
   let page;
-  if (publicPage) page = <PublicProgress caseId={match('/track/:id', path)?.id} />;
+  if (publicPage) page = <PublicProgress trackingNumber={(match('/progress/:n', path) || match('/track/:n', path))?.n} />;
   else if (me === undefined) page = <Spin style={{ margin: 80 }} />;
   else if (me === null || path === '/login') page = <Login onLogin={onLogin} />;
   else if (path === '/' || path === '') { navigate(home(me), { replace: true }); page = null; }

@@ -2,12 +2,13 @@ import dayjs from 'dayjs';
 
 export const fmt = (ts) => (ts ? dayjs(ts).format('YYYY-MM-DD HH:mm') : '—');
 
-/** The traffic light of a task or case: red when overdue, yellow within a day of its deadline. */
-export function lightOf(task, now = Date.now()) {
-  if (!task?.due_at) return 'none';
-  if (task.overdue || new Date(task.due_at).getTime() < now) return 'red';
-  if (new Date(task.due_at).getTime() - now < 24 * 3600 * 1000) return 'yellow';
-  return 'green';
+/**
+ * The light of a step as the server says it: red when the server flags it overdue, otherwise the light
+ * the supervision sweep marked on its case (yellow/red from working days, pauses excluded).
+ */
+export function stepLight(task, caseLight) {
+  if (task?.overdue) return 'red';
+  return caseLight || 'none';
 }
 
 export const LIGHT_COLOR = { red: '#f5222d', yellow: '#faad14', green: '#52c41a', none: '#d9d9d9' };

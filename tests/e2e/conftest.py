@@ -39,19 +39,22 @@ def server(tmp_path_factory):
 
     import api.models  # noqa: F401 - registers the tables
     import forms.models  # noqa: F401
-    from api import accounts
+    from api import accounts, case_settings
     from api.app import create_app
     from engine.config import EngineConfig
     from engine.db import Base, make_db_engine
+    from processes.case_config import CaseConfig
 
     if not (Path(__file__).parents[2] / "api" / "web_assets" / "index.html").is_file():
         pytest.fail("the web UI is not built: cd designer && npm ci && npm run build")
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite3'}"
+    folder = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{folder / 'e2e.sqlite3'}"
     db_engine = make_db_engine(url)
     Base.metadata.create_all(db_engine)
     app = create_app({"ENGINE": EngineConfig(database_url=url, jobs="inline"), "DB_ENGINE": db_engine,
                       "SECRET_KEY": "e2e-secret-" + "x" * 40, "COOKIE_SECURE": "false",
-                      "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 1024})
+                      "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 1024,
+                      "MATERIALS_DIR": str(folder / "materials")})
     env = app.extensions["yiwang"]
     accounts.create_region(env.unit_of_work(), "320000", name="江苏省", level="province")
     accounts.create_region(env.unit_of_work(), "320500", name="苏州市", level="city", parent_code="320000")
@@ -62,6 +65,9 @@ def server(tmp_path_factory):
         accounts.create_user(env.unit_of_work(), username, password=PASSWORD, roles=roles, groups=groups,
                              min_length=12)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    # Receipts' QR codes point at this server's public progress page (/progress/<number> -> /ui/progress/...).
+    app.extensions[case_settings.CONFIG] = CaseConfig(public_base_url=f"http://127.0.0.1:{httpd.server_port}",
+                                                      licence_key_file=str(folder / "licence-key.pem"))
     thread = threading.Thread(target=httpd.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"

@@ -1,18 +1,33 @@
-"""A whole service item in a real browser: designed, published, applied for, corrected, approved, supervised.
+"""A whole service item in a real browser: designed and published to the catalogue, applied for through the
+case endpoints with a material uploaded, corrected once, countersigned by two departments, issued with an
+e-licence, rated, followed on the public progress page and seen by the supervisor.
 
-Rating from the portal is not covered yet: the portal still starts cases through
-/instances, and ratings belong to cases opened through /cases (issue 6's open part).
+Every action is followed by what the screen shows and by the stored effect, read back through the API.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+from stdnum.cn import ric
 
-from e2e_kit import pick, shot
+from e2e_kit import api_get, loaded_image_width, pick, png_file, shot
 
 FORMS = {"e2e_accept": "acceptance", "e2e_correct": "correction", "e2e_opinion": "opinion", "e2e_issue": "issue"}
+ITEM = "E2E-XK-001"
+COMPANY = "苏州示例科技有限公司"
+
+
+def resident_id(body: str) -> str:
+    number = body + ric.calc_check_digit(body + "0")
+    assert ric.is_valid(number), number  # the region must have existed on the birth date
+    return number
+
+
+APPLICANT_ID = resident_id("32058319900101123")
+OTHER_ID = resident_id("32050219851212456")
 
 
 def publish_form(page, key: str, template: str) -> None:
@@ -31,6 +46,10 @@ def design_item(page) -> None:
     page.fill("[data-testid=field-key-1]", "company")
     page.fill("[data-testid=field-title-1]", "企业名称")
     page.check("[data-testid=field-required-1]")
+    page.click("[data-testid=palette-fieldMaterial]")
+    page.fill("[data-testid=field-key-2]", "licence_copy")
+    page.fill("[data-testid=field-title-2]", "营业执照")
+    page.check("[data-testid=field-required-2]")
     page.click("[data-testid=palette-departments]")
     page.fill("[data-testid=form-key]", "e2e_apply")
     page.wait_for_selector("[data-testid=form-preview] label:has-text('企业名称')")
@@ -60,10 +79,21 @@ def design_item(page) -> None:
     page.wait_for_selector("[data-testid=lint-ok]")
     shot(page, "designer-modeler")
     page.click("[data-testid=deploy]")
+    # The catalogue data of the item, checked as typed; its materials come from the application form.
+    page.wait_for_selector("[data-testid=item-editor]")
+    page.fill("[data-testid=item-code]", "e2e-xk")
+    page.wait_for_selector("[data-testid=item-editor] .ant-form-item-explain-error")
+    page.fill("[data-testid=item-code]", ITEM)
+    page.fill("[data-testid=item-department]", "苏州市市场监督管理局")
+    page.fill("[data-testid=item-region]", "320500")
+    page.fill("[data-testid=item-basis]", "《中华人民共和国行政许可法》")
+    page.fill("[data-testid=item-result]", "E2E 测试许可证")
+    page.fill("[data-testid=item-licence-type]", "CN-E2E-PERMIT")
+    assert page.locator("[data-testid=item-materials] tr:has-text('营业执照')").count() == 1
     page.fill("[data-testid=version-note]", "首次发布")
     shot(page, "designer-publish")
     page.click("[data-testid=deploy-confirm]")
-    page.wait_for_selector(".ant-message-notice:has-text('e2e_permit v1')")
+    page.wait_for_selector(f".ant-message-notice:has-text('{ITEM} v1')")
 
 
 def open_task(page, server: str, step: str):
@@ -73,48 +103,83 @@ def open_task(page, server: str, step: str):
     page.wait_for_selector("[data-testid=task-form] form")
 
 
+def case_of(page, server: str, case_id: str) -> dict:
+    return api_get(page, server, f"/cases/{case_id}")
+
+
 @pytest.mark.slow
-def test_an_item_built_in_the_designer_runs_from_application_to_result(login, server):
+def test_an_item_built_in_the_designer_runs_from_application_to_result(login, server, browser, tmp_path):
     designer = login("designer1")
     page_errors = [designer]
     designer.goto(f"{server}/ui/designer")
     design_item(designer)
+    item = api_get(designer, server, f"/items/{ITEM}")
+    assert (item["version"], item["process_id"], item["document"]["application_form"]) == (1, "e2e_permit", "e2e_apply")
+    assert [m["name"] for m in item["document"]["materials"]] == ["营业执照"]
 
-    # The applicant applies from the portal.
+    # The applicant applies online through the case endpoint, uploading the material.
     applicant = login("zhang3")
     page_errors.append(applicant)
     applicant.goto(f"{server}/ui/portal")
-    applicant.click("[data-testid=apply-e2e_permit]")
+    applicant.click(f"[data-testid=apply-{ITEM}]")
     applicant.wait_for_selector("[data-testid=apply-form] form")
-    applicant.fill("[data-testid=apply-form] input[id$=company]", "苏州示例科技有限公司")
+    applicant.fill("[data-testid=apply-id-number]", APPLICANT_ID)
+    applicant.fill("[data-testid=apply-form] input[id$=company]", COMPANY)
+    applicant.set_input_files("[data-testid=material-licence_copy] input[type=file]",
+                              str(png_file(tmp_path / "营业执照.png")))
+    applicant.wait_for_selector("[data-testid=material-licence_copy] [data-testid=material-name]:has-text('营业执照.png')")
     applicant.check("[data-testid=apply-form] label.ant-checkbox-wrapper:has-text('market') input")
     applicant.check("[data-testid=apply-form] label.ant-checkbox-wrapper:has-text('fire') input")
     shot(applicant, "portal-apply")
     applicant.click("[data-testid=apply-submit]")
     applicant.wait_for_selector("[data-testid=case-page]")
     case_id = re.search(r"/portal/cases/([^/?#]+)", applicant.url).group(1)
+    number = applicant.locator("[data-testid=tracking-number]").inner_text()
+    stored = case_of(applicant, server, case_id)
+    assert re.fullmatch(r"E2EXK001-320500-\d{8}-\d{5}[0-9A-Z]", number) and stored["tracking_number"] == number
+    assert (stored["channel"], stored["applicant_user"], stored["status"]) == ("online", "zhang3", "in_progress")
+    assert applicant.locator("[data-testid=case-status]").first.inner_text() == "办理中"
+    assert loaded_image_width(applicant, "[data-testid=receipt-qr]") > 0
+    progress_url = applicant.locator("[data-testid=progress-link]").get_attribute("href")
+    assert progress_url == f"{server}/progress/{number}"
+    material = api_get(applicant, server, f"/instances/{case_id}")["data"]["licence_copy"]
+    assert (material["source"], material["format"], material["name"]) == ("upload", "png", "营业执照.png")
 
-    # The clerk asks for corrections once (the one-time notice lists what is missing).
+    # The clerk sees the material with its preview and asks for corrections once (one notice lists it all).
     clerk = login("clerk1")
     page_errors.append(clerk)
     open_task(clerk, server, "窗口受理")
+    clerk.locator("[data-testid=materials] [data-testid=material-preview]").wait_for()
+    assert loaded_image_width(clerk, "[data-testid=materials] [data-testid=material-preview]") == 24
     shot(clerk, "workbench-task")
     clerk.click("[data-testid=action-correct]")
-    clerk.locator("[data-testid=task-form] .rjsf-array-item-add button, [data-testid=task-form] button.rjsf-array-item-add").first.click()
-    clerk.fill("[data-testid=task-form] input[id^=root_deficiencies_0]", "营业执照复印件不清晰")
-    clerk.click("[data-testid=task-submit]")
+    clerk.wait_for_selector("[data-testid=correction-builder]")
+    clerk.check("[data-testid='deficient-M01']")
+    clerk.fill("[data-testid='problem-M01']", "营业执照复印件不清晰")
+    shot(clerk, "workbench-correction-notice")
+    clerk.click("[data-testid=correction-send]")
     clerk.wait_for_selector("[data-testid=task-page]", state="detached")
+    stored = case_of(clerk, server, case_id)
+    assert stored["status"] == "awaiting_correction"
+    assert [(c["round"], [i["name"] for i in c["items"]]) for c in stored["corrections"]] == [(1, ["营业执照"])]
+    assert "营业执照复印件不清晰" in stored["corrections"][0]["notice_text"]
 
+    # The applicant reads the notice and answers it.
     applicant.goto(f"{server}/ui/portal/cases/{case_id}")
-    applicant.wait_for_selector("[data-testid=correction]:has-text('营业执照复印件不清晰')")
+    applicant.wait_for_selector("[data-testid=correction-items]:has-text('营业执照复印件不清晰')")
+    assert applicant.locator("[data-testid=case-status]").first.inner_text() == "待补正"
     applicant.fill("[data-testid=correction] textarea", "已重新上传清晰的营业执照")
     shot(applicant, "portal-correction")
     applicant.click("[data-testid=correction] button[type=submit]")
     applicant.wait_for_selector("[data-testid=correction]", state="detached")
+    stored = case_of(applicant, server, case_id)
+    assert stored["status"] == "in_progress" and stored["corrections"][0]["resubmitted_at"] is not None
 
     open_task(clerk, server, "窗口受理")
     clerk.click("[data-testid=action-accept]")
     clerk.wait_for_selector("[data-testid=task-page]", state="detached")
+    steps = case_of(clerk, server, case_id)["current_tasks"]
+    assert sorted((t["element_id"], t["loop_item"]) for t in steps) == [("review", "fire"), ("review", "market")]
 
     # Two departments countersign in parallel.
     for username in ("market1", "fire1"):
@@ -126,44 +191,95 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
             shot(approver, "workbench-countersign")
         approver.click("[data-testid=action-approve]")
         approver.wait_for_selector("[data-testid=task-page]", state="detached")
+        left = [t["loop_item"] for t in case_of(approver, server, case_id)["current_tasks"]
+                if t["element_id"] == "review"] if username == "market1" else None
+        assert left in (["fire"], None)
+    assert [t["element_id"] for t in case_of(clerk, server, case_id)["current_tasks"]] == ["issue"]
 
-    # The window issues the result.
+    # The window issues the e-licence and the result.
     open_task(clerk, server, "窗口出件")
+    clerk.click("[data-testid=issue-licence]")
+    clerk.fill("[data-testid=licence-holder-name]", COMPANY)
+    clerk.fill("[data-testid=licence-holder-id]", APPLICANT_ID)
+    clerk.click("[data-testid=issue-licence-ok]")
+    clerk.wait_for_selector("[data-testid=issued-licence]")
+    licence_number = case_of(clerk, server, case_id)["licences"][0]
     clerk.click("[data-testid=task-form] .ant-select")
     clerk.locator(".ant-select-item-option[title=mail]").locator("visible=true").first.click()
     clerk.click("[data-testid=task-submit]")
     clerk.wait_for_selector("[data-testid=task-page]", state="detached")
     shot(clerk, "workbench-queue")
+    stored = case_of(clerk, server, case_id)
+    assert stored["status"] == "completed" and stored["closed_at"] is not None
 
-    # The applicant sees the result and downloads it.
+    # The applicant sees the result, downloads the signed e-licence and rates the service.
     applicant.goto(f"{server}/ui/portal/cases/{case_id}")
     applicant.wait_for_selector("[data-testid=result]")
     assert applicant.locator("[data-testid=case-status]").first.inner_text() == "已办结"
+    assert licence_number in applicant.locator("[data-testid=licence]").inner_text()
     with applicant.expect_download() as download:
         applicant.click("[data-testid=licence-download]")
-    assert case_id in download.value.suggested_filename
+    document = json.loads(download.value.path().read_text(encoding="utf-8"))
+    assert download.value.suggested_filename == f"{licence_number}.json" and document["signature"]
+    applicant.locator("[data-testid=rate-stars] li").nth(1).locator("div[role=radio]").click()
+    applicant.fill("[data-testid=rate-comment]", "等待时间较长")
+    applicant.click("[data-testid=rate-submit]")
+    applicant.wait_for_selector("[data-testid=rated]")
+    assert "等待时间较长" in applicant.locator("[data-testid=rated]").inner_text()
+    rating = case_of(applicant, server, case_id)["rating"]
+    assert (rating["score"], rating["comment"]) == (2, "等待时间较长")
     shot(applicant, "portal-result")
+
+    # The receipt's QR link opens the public progress page without a session, and no personal data.
+    anonymous = browser.new_context(viewport={"width": 1024, "height": 800}, locale="zh-CN")
+    public = anonymous.new_page()
+    public.goto(progress_url)
+    public.wait_for_selector("[data-testid=public-progress]")
+    assert public.url == f"{server}/ui/progress/{number}"
+    assert public.locator("[data-testid=public-status]").inner_text() == "已办结"
+    assert public.request.get(f"{server}/api/v1/cases/{case_id}").status == 401  # really no session
+    text = public.locator("body").inner_text()
+    assert number in text and "E2E 测试许可" in text and "窗口受理" in text
+    for personal in ("zhang3", APPLICANT_ID, APPLICANT_ID[-6:], COMPANY, "clerk1", "market1"):
+        assert personal not in text
+    shot(public, "public-progress")
+    anonymous.close()
 
     # The window opens a case for a citizen and prints the receipt with its QR code.
     clerk.goto(f"{server}/ui/window")
     pick(clerk, "window-item", "E2E 测试许可")
     clerk.fill("[data-testid=window-applicant]", "li4")
+    clerk.fill("[data-testid=window-id-number]", OTHER_ID)
     clerk.fill("form input[id$=company]", "苏州另一家公司")
+    clerk.set_input_files("[data-testid=material-licence_copy] input[type=file]",
+                          str(png_file(tmp_path / "执照.png", 32)))
+    clerk.wait_for_selector("[data-testid=material-licence_copy] [data-testid=material-name]")
     clerk.check("form label.ant-checkbox-wrapper:has-text('market') input")
     clerk.click("form button[type=submit]")
     clerk.wait_for_selector("[data-testid=receipt-qr]")
+    assert loaded_image_width(clerk, "[data-testid=receipt-qr]") > 0
+    second = clerk.locator("[data-testid=receipt-number]").inner_text()
+    window_case = next(c for c in api_get(clerk, server, "/cases?limit=50")["items"] if c["tracking_number"] == second)
+    assert (window_case["channel"], window_case["window"], window_case["applicant_user"]) == ("window", "window", "li4")
     shot(clerk, "window-receipt")
 
-    # The supervisor sees both cases.
+    # The supervisor sees both cases, the statistics with the rating and the poor rating, and drills down.
     supervisor = login("super1")
     page_errors.append(supervisor)
     supervisor.goto(f"{server}/ui/supervision")
     supervisor.wait_for_selector("[data-testid=chart-item] canvas")
     table = supervisor.locator("[data-testid=all-cases]")
-    assert table.locator("tr:has-text('e2e_permit')").count() == 2
+    for tracking in (number, second):
+        assert table.locator(f"tr:has-text('{tracking}')").count() == 1
+    row = supervisor.locator(f"[data-testid=statistics] tr:has-text('{ITEM}')")
+    assert row.locator("td").nth(1).inner_text() == "2" and row.locator("td").nth(6).inner_text() == "1"
+    assert supervisor.locator(f"[data-testid=flagged-ratings] tr:has-text('{number}')").count() == 1
+    flagged = api_get(supervisor, server, "/ratings/flagged")
+    assert [(r["tracking_number"], r["score"]) for r in flagged] == [(number, 2)]
     shot(supervisor, "supervision-dashboard")
-    supervisor.locator("[data-testid=drill]").first.click()
-    supervisor.wait_for_selector(".ant-drawer-open")
+    table.locator(f"tr:has-text('{number}') [data-testid=drill]").click()
+    supervisor.wait_for_selector("[data-testid=drill-case]")
+    assert supervisor.locator("[data-testid=drill-rating]").inner_text().endswith("2")
     shot(supervisor, "supervision-drilldown")
 
     for page in page_errors:

@@ -12,10 +12,12 @@ export default function Designer() {
   const [tab, setTab] = useState('forms');
   const [definitions, setDefinitions] = useState([]);
   const [forms, setForms] = useState([]);
+  const [items, setItems] = useState([]);
   const [opened, setOpened] = useState({ xml: null, name: null, n: 0 });
   const reload = () => {
     get('/definitions').then(setDefinitions);
     get('/forms').then(setForms);
+    get('/items?limit=500').then((p) => setItems(p.items));
   };
   useEffect(reload, []);
   const openDefinition = async (d) => {
@@ -30,6 +32,12 @@ export default function Designer() {
         <ModelerPage key={opened.n} initialXml={opened.xml} fileName={opened.name} onDeployed={reload} />) },
       { key: 'list', label: t('items'), children: (
         <Card size="small">
+          <Table size="small" rowKey="code" dataSource={items} data-testid="catalogue" style={{ marginBottom: 12 }}
+            pagination={false} columns={[
+              { title: t('itemCode'), dataIndex: 'code' }, { title: t('itemName'), dataIndex: 'name' },
+              { title: 'v', dataIndex: 'version' }, { title: t('department'), dataIndex: 'department' },
+              { title: t('promisedDays'), dataIndex: 'promised_days' },
+              { title: t('published'), dataIndex: 'published_at', render: fmt }]} />
           <Table size="small" rowKey="id" dataSource={definitions} pagination={{ pageSize: 20 }} columns={[
             { title: t('processId'), dataIndex: 'process_id' }, { title: t('processName'), dataIndex: 'name' },
             { title: 'v', dataIndex: 'version' }, { title: t('versionNote'), dataIndex: 'note' },

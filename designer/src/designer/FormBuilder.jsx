@@ -1,7 +1,7 @@
 // The form builder: a palette of fields, the field list, a live preview with the same rjsf renderer
 // the portal uses, and the JSON Schema + UI schema (editable); check and publish through the API.
 import { useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Checkbox, Col, Input, List, Row, Select, Space, Tabs } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Col, Input, List, Row, Select, Space, Tabs, Tag } from 'antd';
 import { get, post, problemLines } from '../api.js';
 import { useI18n } from '../i18n.js';
 import FormView from '../forms/FormView.jsx';
@@ -16,6 +16,8 @@ const PALETTE = {
   fieldCheckbox: () => ({ type: 'boolean' }),
   fieldIdNumber: () => ({ type: 'string', format: 'cn-resident-id' }),
   fieldMobile: () => ({ type: 'string', format: 'cn-mobile' }),
+  // A file material (x-material): the catalogue's materials list is made from these fields on publish.
+  fieldMaterial: () => ({ 'x-material': { code: '', name: '', formats: ['pdf', 'jpeg', 'png'] } }),
 };
 
 export const TEMPLATES = {
@@ -60,6 +62,12 @@ export default function FormBuilder({ onPublished }) {
     const { ui, ...field } = { ...PALETTE[kind](), ...extra };
     const name = extra.key || `field_${n}`;
     delete field.key;
+    if (field['x-material']) {
+      let m = 1;
+      const codes = new Set(Object.values(d.schema.properties).map((p) => p['x-material']?.code));
+      while (codes.has(`M${String(m).padStart(2, '0')}`)) m += 1;
+      field['x-material'] = { ...field['x-material'], code: `M${String(m).padStart(2, '0')}`, name: t(kind) };
+    }
     d.schema.properties[name] = { title: t(kind), ...field };
     if (ui) d.ui_schema[name] = ui;
   });
@@ -126,7 +134,12 @@ export default function FormBuilder({ onPublished }) {
                       if (d.ui_schema[name]) { d.ui_schema[value] = d.ui_schema[name]; delete d.ui_schema[name]; }
                     })} />
                   <Input size="small" style={{ width: 120 }} value={field.title || ''} data-testid={`field-title-${i}`}
-                    onChange={(e) => update((d) => { d.schema.properties[name].title = e.target.value; })} />
+                    onChange={(e) => update((d) => {
+                      const f = d.schema.properties[name];
+                      f.title = e.target.value;
+                      if (f['x-material']) f['x-material'].name = e.target.value || f['x-material'].code;
+                    })} />
+                  {field['x-material'] && <Tag color="blue">{field['x-material'].code}</Tag>}
                   {field.enum && <Select size="small" mode="tags" style={{ minWidth: 120 }} value={field.enum}
                     onChange={(v) => update((d) => { d.schema.properties[name].enum = v; })} />}
                   <Checkbox checked={(doc.schema.required || []).includes(name)} data-testid={`field-required-${i}`}

@@ -9,10 +9,10 @@ import 'bpmn-js/dist/assets/bpmn-js.css';
 import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
 import { api, get, problemLines } from '../api.js';
 import { useI18n } from '../i18n.js';
-import { download } from '../util.js';
+import { download, startFormKey } from '../util.js';
 import ywModdle from './ywModdle.json';
 import { EMPTY_XML, wizardXml } from './wizard.js';
-import { makeZip } from './zip.js';
+import ItemEditor, { itemBundle, loadItemDraft, materialsOf, saveItemDraft } from './ItemEditor.jsx';
 
 const CAMUNDA = 'http://camunda.org/schema/1.0/bpmn';
 
@@ -102,11 +102,26 @@ export default function ModelerPage({ initialXml, fileName: initialName, onDeplo
     }
   }, [fileName, message]);
 
+  // What the item bundle needs from the diagram: the process, its forms and the literal groups it names.
+  const processParts = () => {
+    const process = modelerRef.current.getDefinitions().rootElements.find((e) => e.$type === 'bpmn:Process');
+    const formKeys = new Set();
+    const groupsUsed = new Set();
+    for (const el of modelerRef.current.get('elementRegistry').getAll()) {
+      const key = el.businessObject?.get?.('yw:formKey');
+      if (key) formKeys.add(key);
+      for (const g of (el.businessObject?.get?.('yw:candidateGroups') || '').split(',')) {
+        if (g.trim() && !g.includes('${')) groupsUsed.add(g.trim());
+      }
+    }
+    return { processId: process?.id, name: process?.name, formKeys: [...formKeys], groupsUsed: [...groupsUsed] };
+  };
+
   const startPublish = async () => {
     const report = await lint();
     if (!report) return;
     // The diff against the latest deployed version of the same process id.
-    const processId = modelerRef.current.getDefinitions().rootElements.find((e) => e.$type === 'bpmn:Process')?.id;
+    const { processId, name } = processParts();
     const versions = (await get(`/definitions?process_id=${encodeURIComponent(processId)}`)).sort((a, b) => b.version - a.version);
     let diff = null;
     if (versions.length) {
@@ -120,45 +135,47 @@ export default function ModelerPage({ initialXml, fileName: initialName, onDeplo
         added: Object.keys(now).filter((k) => !old[k]), removed: Object.keys(old).filter((k) => !now[k]),
         changed: Object.keys(now).filter((k) => old[k] && JSON.stringify(old[k]) !== JSON.stringify(now[k])) };
     }
-    setPublishing({ note: '', diff, ok: report.ok });
+    const appKey = startFormKey(await xml());
+    const appForm = appKey ? await get(`/forms/${encodeURIComponent(appKey)}`).catch(() => null) : null;
+    setPublishing({ note: '', diff, ok: report.ok, processId, draft: loadItemDraft(processId, name),
+      materials: materialsOf(appForm?.schema), problems: null });
   };
 
+  const bundle = async (draft) => {
+    const parts = processParts();
+    const body = await xml();
+    return itemBundle(draft, { ...parts, xml: body, fileName, applicationForm: startFormKey(body) });
+  };
+
+  // Publishing is an item bundle (POST /items): forms, process and catalogue item in one transaction.
   const publish = async () => {
+    saveItemDraft(publishing.processId, publishing.draft);
     try {
-      const result = await api('POST', `/definitions?filename=${encodeURIComponent(fileName)}&note=${encodeURIComponent(publishing.note)}`,
-        { body: await xml(), contentType: 'application/xml' });
-      const p = result.processes[0];
-      message.success(`${t('published')}: ${p.process_id} v${p.version}`);
+      const zip = await bundle(publishing.draft);
+      const result = await api('POST', `/items?note=${encodeURIComponent(publishing.note)}`,
+        { body: zip, contentType: 'application/zip' });
+      const p = result.processes.find((x) => x.process_id === result.process_id) || result.processes[0];
+      message.success(`${t('published')}: ${result.name} ${result.code} v${result.version} · ${p.process_id} v${p.version}`);
       setPublishing(null);
       onDeployed?.(result);
     } catch (e) {
-      setIssues(e.problem?.issues || null);
-      message.error(problemLines(e).join('; '));
+      const problems = e.problem?.problems || [];
+      setIssues(problems.filter((i) => i.element_id).map((i) => ({ severity: 'error', ...i })));
+      setPublishing((p) => ({ ...p, problems: problemLines(e) }));
     }
   };
 
   const exportBundle = async () => {
-    const body = await xml();
-    const keys = new Set();
-    for (const el of modelerRef.current.get('elementRegistry').getAll()) {
-      const key = el.businessObject?.get?.('yw:formKey');
-      if (key) keys.add(key);
-    }
-    const files = [{ name: fileName, content: body }];
-    for (const key of keys) {
-      try {
-        const f = await get(`/forms/${key}`);
-        files.push({ name: `forms/${key}.json`, content: JSON.stringify({ schema: f.schema, ui_schema: f.ui_schema || {} }, null, 2) });
-      } catch { /* unpublished form: left out */ }
-    }
-    download(fileName.replace(/\.bpmn$/, '') + '.zip', makeZip(files));
+    const { processId, name } = processParts();
+    const draft = loadItemDraft(processId, name);
+    download(`${draft.code || processId}.zip`, await bundle(draft));
   };
 
+  // Only item bundles (item.json + BPMN + forms) are imported; a BPMN file alone goes through "upload BPMN".
   const importBundle = async (file) => {
     try {
-      const result = await api('POST', `/definitions?filename=${encodeURIComponent(file.name)}`,
-        { body: file, contentType: 'application/zip' });
-      message.success(`${t('published')}: ${result.processes.map((p) => `${p.process_id} v${p.version}`).join(', ')}`);
+      const result = await api('POST', '/items', { body: file, contentType: 'application/zip' });
+      message.success(`${t('published')}: ${result.name} ${result.code} v${result.version}`);
       onDeployed?.(result);
     } catch (e) {
       message.error(problemLines(e).join('; '));
@@ -180,7 +197,8 @@ export default function ModelerPage({ initialXml, fileName: initialName, onDeplo
           <Button type="primary" onClick={startPublish} data-testid="deploy">{t('deploy')}</Button>
           <Button onClick={async () => download(fileName, await xml(), 'application/xml')}>{t('exportXml')}</Button>
           <Button onClick={exportBundle}>{t('exportBundle')}</Button>
-          <Upload accept=".zip" showUploadList={false} beforeUpload={importBundle}><Button>{t('importBundle')}</Button></Upload>
+          <Upload accept=".zip" showUploadList={false} beforeUpload={importBundle}>
+            <Button data-testid="import-bundle">{t('importBundle')}</Button></Upload>
           <Tag>{fileName}</Tag>
         </Space>
         <div ref={container} className="yw-modeler" data-testid="modeler" />
@@ -195,9 +213,13 @@ export default function ModelerPage({ initialXml, fileName: initialName, onDeplo
         <PropertiesPanel modeler={modelerRef.current} element={selected} groups={groups} forms={forms} />
       </Col>
       <Modal open={!!publishing} title={t('deploy')} onOk={publish} onCancel={() => setPublishing(null)}
-        okButtonProps={{ 'data-testid': 'deploy-confirm' }}>
+        okButtonProps={{ 'data-testid': 'deploy-confirm' }} width={760}>
         {publishing && (<>
           {!publishing.ok && <Alert type="error" title={t('lint')} />}
+          {publishing.problems && <Alert type="error" style={{ marginBottom: 8 }} data-testid="publish-problems"
+            title={<ul style={{ margin: 0 }}>{publishing.problems.map((p, i) => <li key={i}>{p}</li>)}</ul>} />}
+          <ItemEditor draft={publishing.draft} materials={publishing.materials}
+            onChange={(draft) => setPublishing((p) => ({ ...p, draft }))} />
           <Input.TextArea placeholder={t('versionNote')} value={publishing.note} data-testid="version-note"
             onChange={(e) => setPublishing({ ...publishing, note: e.target.value })} />
           <h4 style={{ marginTop: 12 }}>{t('diff')}</h4>

@@ -1,5 +1,7 @@
 // The process wizard: the standard one-window shape (受理 with one corrections round → parallel
-// countersign over the chosen departments → 出件) as BPMN with our yw: attributes and a layout.
+// countersign over the chosen departments → 出件) as BPMN with our yw: attributes and a layout. The
+// applicant's correction step stops the statutory clock and carries the correction notice; the refusal
+// end carries the refusal notice (the catalogue's publishing checks ask for both).
 const esc = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' }[c]));
 
 export function wizardXml({ processId, name, forms, reviewDays = 3 }) {
@@ -28,8 +30,8 @@ export function wizardXml({ processId, name, forms, reviewDays = 3 }) {
     <bpmn:startEvent id="apply" name="申请" yw:formKey="${esc(forms.application)}"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="accept" name="窗口受理" yw:candidateGroups="window" yw:formKey="${esc(forms.acceptance)}" yw:timeLimit="1"><bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>f_back</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
     <bpmn:exclusiveGateway id="materials_ok" name="材料齐全?" default="f_ok"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f_ok</bpmn:outgoing><bpmn:outgoing>f_correct</bpmn:outgoing><bpmn:outgoing>f_refuse</bpmn:outgoing></bpmn:exclusiveGateway>
-    <bpmn:userTask id="correct" name="申请人补正" yw:assignee="\${applicant}" yw:formKey="${esc(forms.correction)}" yw:timeLimit="5"><bpmn:incoming>f_correct</bpmn:incoming><bpmn:outgoing>f_back</bpmn:outgoing></bpmn:userTask>
-    <bpmn:endEvent id="not_accepted" name="不予受理"><bpmn:incoming>f_refuse</bpmn:incoming></bpmn:endEvent>
+    <bpmn:userTask id="correct" name="申请人补正" yw:assignee="\${applicant}" yw:formKey="${esc(forms.correction)}" yw:timeLimit="5" yw:clock="stopped" yw:notice="correction"><bpmn:incoming>f_correct</bpmn:incoming><bpmn:outgoing>f_back</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="not_accepted" name="不予受理" yw:notice="refusal"><bpmn:incoming>f_refuse</bpmn:incoming></bpmn:endEvent>
     <bpmn:userTask id="review" name="部门会签" yw:candidateGroups="\${department}" yw:formKey="${esc(forms.review)}" yw:timeLimit="${reviewDays}"><bpmn:incoming>f_ok</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
       <bpmn:multiInstanceLoopCharacteristics camunda:collection="departments" camunda:elementVariable="department"/>
     </bpmn:userTask>

@@ -4,6 +4,9 @@ import Form from '@rjsf/antd';
 import { TranslatableString, englishStringTranslator } from '@rjsf/utils';
 import { validator } from './validator.js';
 import { useI18n } from '../i18n.js';
+import MaterialField, { withMaterialFields } from './MaterialField.jsx';
+
+const FIELDS = { material: MaterialField };
 
 const ZH = {
   [TranslatableString.ArrayItemTitle]: '条目',
@@ -38,13 +41,18 @@ export function zhTranslateString(key, params) {
   return (params || []).reduce((s, p, i) => s.replaceAll(`%${i + 1}`, p), text);
 }
 
+/**
+ * context: {caseId} lets material fields show the case's files; {formKey, formVersion} lets uploads be
+ * checked against the field's own formats and size limit.
+ */
 export default function FormView({ schema, uiSchema, formData, onChange, onSubmit, readonly, extraErrors,
-  children, formRef, id }) {
+  children, formRef, id, context }) {
   const { lang, t } = useI18n();
-  const ui = { ...(uiSchema || {}), 'ui:submitButtonOptions': { submitText: t('submit'),
+  const ui = { ...withMaterialFields(schema, uiSchema), 'ui:submitButtonOptions': { submitText: t('submit'),
     ...(uiSchema?.['ui:submitButtonOptions'] || {}), ...(readonly ? { norender: true } : {}) } };
   return (
     <Form id={id} ref={formRef} schema={schema || { type: 'object' }} uiSchema={ui} formData={formData}
+      fields={FIELDS} formContext={context || {}}
       validator={validator} readonly={readonly} liveValidate={false} showErrorList={false}
       extraErrors={extraErrors} noHtml5Validate
       translateString={lang === 'zh' ? zhTranslateString : undefined}

@@ -1,7 +1,7 @@
 // Pieces shared by the workbench, the portal and supervision: status tag, history, current steps.
 import { Empty, Tag, Timeline } from 'antd';
 import { useI18n } from '../i18n.js';
-import { fmt, lightOf, LIGHT_COLOR } from '../util.js';
+import { fmt, LIGHT_COLOR } from '../util.js';
 
 const STATUS_COLOR = { running: 'processing', completed: 'success', cancelled: 'default', suspended: 'warning',
   terminated: 'error' };
@@ -11,13 +11,21 @@ export function StatusTag({ status }) {
   return <Tag color={STATUS_COLOR[status]} data-testid="case-status">{t(status)}</Tag>;
 }
 
-export function Light({ task }) {
+/** A warning light as the server marked it (green, yellow, red; none for steps without a deadline). */
+export function Light({ light = 'none' }) {
   const { t } = useI18n();
-  const light = lightOf(task);
   return <span className="yw-light" title={t(light)} data-light={light} style={{ background: LIGHT_COLOR[light] }} />;
 }
 
-const ACTION_ZH = { started: '申请提交', task_completed: '办理完成', task_claimed: '签收', task_created: '到达环节',
+/** A case's status as the case endpoints word it (办理中, 待补正, 已办结 ...). */
+export function CaseStatus({ view }) {
+  const { t } = useI18n();
+  const color = { in_progress: 'processing', awaiting_correction: 'warning', completed: 'success',
+    not_accepted: 'error', cancelled: 'default' }[view.status];
+  return <Tag color={color} data-testid="case-status">{t(`case_${view.status}`)}</Tag>;
+}
+
+const ACTION_ZH = { correction_requested: '要求补正', resubmitted: '补正提交', started: '申请提交', task_completed: '办理完成', task_claimed: '签收', task_created: '到达环节',
   completed: '办结', cancelled: '撤销', suspended: '挂起', resumed: '恢复', task_transferred: '转办' };
 
 export function History({ history, tasksById = {} }) {

@@ -1,21 +1,21 @@
-// Applicants: browse items with their service guides, apply (drafts kept), answer a corrections
-// notice, follow progress, download the result, rate.
+// Applicants: browse the catalogue with its service guides, apply through POST /cases (drafts kept, materials
+// uploaded), answer a corrections notice (/resubmit), follow progress, download the e-licence, rate.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Alert, App, Button, Card, Col, Descriptions, Drawer, Input, List, Rate, Result, Row, Space, Steps, Table,
-  Tag, Typography } from 'antd';
-import { api, extraErrorsFrom, get, post, problemLines } from '../api.js';
+import { Alert, App, Button, Card, Col, Descriptions, Drawer, Empty, Input, List, Rate, Result, Row, Select, Space,
+  Table, Tag, Typography } from 'antd';
+import { extraErrorsFrom, get, post, problemLines } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { Link, match, navigate } from '../router.jsx';
 import { useSession } from '../session.js';
 import { download, fmt } from '../util.js';
 import FormView from '../forms/FormView.jsx';
-import { History, StatusTag } from './CaseParts.jsx';
-import { applicationForm, latestProcesses, processXml, stepsOf } from './items.js';
+import { CaseStatus, History, Light } from './CaseParts.jsx';
+import { applicationForm, catalogueItems, guideUrl, itemDetail, withoutApplicant } from './items.js';
 
 export default function Portal({ path }) {
-  const apply = match('/portal/apply/:pid', path);
+  const apply = match('/portal/apply/:code', path);
   const one = match('/portal/cases/:id', path);
-  if (apply) return <Apply processId={apply.pid} />;
+  if (apply) return <Apply code={apply.code} />;
   if (one) return <CasePage caseId={one.id} />;
   return <Home />;
 }
@@ -26,90 +26,116 @@ function Home() {
   const [cases, setCases] = useState([]);
   const [guide, setGuide] = useState(null);
   useEffect(() => {
-    latestProcesses().then(setItems);
-    get('/instances?limit=50').then((p) => setCases(p.items));
+    catalogueItems().then(setItems);
+    get('/cases?limit=50').then((p) => setCases(p.items));
   }, []);
-  const openGuide = async (d) => setGuide({ d, steps: stepsOf(await processXml(d.id)) });
   return (
     <Row gutter={16}>
       <Col xs={24} lg={12}>
         <Card size="small" title={t('items')}>
-          <List dataSource={items} data-testid="portal-items" renderItem={(d) => (
+          <List dataSource={items} data-testid="portal-items" renderItem={(item) => (
             <List.Item actions={[
-              <a key="g" onClick={() => openGuide(d)}>{t('guide')}</a>,
-              <Button key="a" type="primary" size="small" data-testid={`apply-${d.process_id}`}
-                onClick={() => navigate(`/portal/apply/${d.process_id}`)}>{t('applyFor')}</Button>]}>
-              <List.Item.Meta title={d.name || d.process_id} description={`v${d.version} · ${d.process_id}`} />
+              <a key="g" onClick={async () => setGuide(await itemDetail(item.code))} data-testid={`guide-${item.code}`}>
+                {t('guide')}</a>,
+              <Button key="a" type="primary" size="small" data-testid={`apply-${item.code}`}
+                onClick={() => navigate(`/portal/apply/${encodeURIComponent(item.code)}`)}>{t('applyFor')}</Button>]}>
+              <List.Item.Meta title={item.name} description={
+                `${item.code} · ${item.department} · ${t('promisedDays')} ${item.promised_days}`} />
             </List.Item>)} />
         </Card>
       </Col>
       <Col xs={24} lg={12}>
         <Card size="small" title={t('myCases')}>
-          <Table size="small" rowKey="id" dataSource={cases} pagination={false} data-testid="my-cases" columns={[
-            { title: t('caseNo'), render: (_, r) => <Link to={`/portal/cases/${r.id}`}>{r.business_key || r.id.slice(0, 8)}</Link> },
-            { title: t('item'), dataIndex: 'process_id' },
-            { title: t('status'), dataIndex: 'status', render: (s) => <StatusTag status={s} /> },
-            { title: t('startedAt'), dataIndex: 'started_at', render: fmt }]} />
+          <Table size="small" rowKey="case_id" dataSource={cases} pagination={false} data-testid="my-cases" columns={[
+            { title: t('trackingNumber'), render: (_, r) => (
+              <Link to={`/portal/cases/${r.case_id}`} data-testid="case-link">{r.tracking_number}</Link>) },
+            { title: t('item'), dataIndex: 'item_name' },
+            { title: t('status'), render: (_, r) => <CaseStatus view={r} /> },
+            { title: t('startedAt'), dataIndex: 'opened_at', render: fmt }]} />
         </Card>
       </Col>
-      <Drawer open={!!guide} onClose={() => setGuide(null)} title={`${t('guide')} · ${guide?.d.name || ''}`} size="large">
-        {guide && (
-          <Descriptions column={1} bordered size="small" items={[
-            { key: 'n', label: t('item'), children: guide.d.name || guide.d.process_id },
-            { key: 'v', label: 'version', children: `v${guide.d.version} (${fmt(guide.d.deployed_at)})` },
-            { key: 'f', label: t('forms'), children: guide.d.form_keys.join(', ') },
-            { key: 's', label: t('progress'), children: (
-              <Steps direction="vertical" size="small" items={guide.steps.map((s) => ({
-                title: s.name, description: `${s.groups || ''} ${s.days ? `· ${s.days} ${t('timeLimit')}` : ''}` }))} />) },
-            { key: 't', label: t('timeLimit'), children: guide.steps.reduce((n, s) => n + Number(s.days || 0), 0) },
-          ]} />)}
+      <Drawer open={!!guide} onClose={() => setGuide(null)} title={`${t('guide')} · ${guide?.name || ''}`} size="large">
+        {guide && <Guide item={guide} />}
       </Drawer>
     </Row>
   );
 }
 
-function Apply({ processId }) {
+function Guide({ item }) {
+  const { t } = useI18n();
+  const doc = item.document;
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} data-testid="guide">
+      <Descriptions column={1} bordered size="small" items={[
+        { key: 'c', label: t('itemCode'), children: item.code },
+        { key: 't', label: t('itemType'), children: item.type_label },
+        { key: 'd', label: t('department'), children: item.department },
+        { key: 'l', label: t('timeLimit'), children: `${t('statutoryDays')} ${item.statutory_days} · ${t('promisedDays')} ${item.promised_days}` },
+        { key: 'v', label: t('delivery'), children: (doc.delivery || []).map((d) => t(`delivery_${d}`)).join('、') },
+        { key: 'm', label: t('materials'), children: (
+          <ul style={{ margin: 0, paddingLeft: 18 }}>{(doc.materials || []).map((m) => (
+            <li key={m.code}>{m.name}{m.required === false ? ` (${t('optional')})` : ''}
+              {m.formats ? ` · ${m.formats.join('/')}` : ''}</li>))}</ul>) },
+      ]} />
+      <a href={guideUrl(item.code)} target="_blank" rel="noreferrer">{t('printGuide')}</a>
+    </Space>
+  );
+}
+
+function Apply({ code }) {
   const { t } = useI18n();
   const me = useSession();
   const { message } = App.useApp();
-  const draftKey = `yw.draft.${me.username}.${processId}`;
-  const [definition, setDefinition] = useState(null);
+  const draftKey = `yw.draft.${me.username}.${code}`;
+  const [item, setItem] = useState(null);
   const [form, setForm] = useState(null);
   // rjsf keeps the form state; the latest values are mirrored in a ref for the draft (feeding them
   // back as props on every keystroke would race with rjsf's own state).
-  const [initial] = useState(() => ({ ...JSON.parse(localStorage.getItem(draftKey) || '{}'), applicant: me.username }));
-  const current = useRef(initial);
+  const [draft] = useState(() => JSON.parse(localStorage.getItem(draftKey) || '{}'));
+  const current = useRef(draft.data || {});
+  const [applicant, setApplicant] = useState({ id_number: draft.id_number || '', kind: draft.kind || 'person' });
   const [errors, setErrors] = useState(undefined);
+  const [problems, setProblems] = useState(null);
   useEffect(() => {
-    latestProcesses().then(async (all) => {
-      const d = all.find((x) => x.process_id === processId);
-      setDefinition(d);
-      setForm(await applicationForm(d));
+    itemDetail(code).then(async (found) => {
+      setItem(found);
+      setForm(await applicationForm(found));
     });
-  }, [processId]);
+  }, [code]);
   const saveDraft = () => {
-    localStorage.setItem(draftKey, JSON.stringify(current.current));
+    localStorage.setItem(draftKey, JSON.stringify({ data: current.current, ...applicant }));
     message.success(t('draftSaved'));
   };
   const submit = async (values) => {
+    setProblems(null);
     try {
-      const body = { process_id: processId,
-        data: form?.schema?.properties?.applicant ? { ...values, applicant: me.username } : values };
-      const created = await post('/instances', body, { headers: { 'Idempotency-Key': crypto.randomUUID() } });
+      const data = form?.schema?.properties?.applicant ? { ...values, applicant: me.username } : values;
+      const receipt = await post('/cases', { item_code: code, item_version: item.version, channel: 'online',
+        applicant: { id_number: applicant.id_number.trim(), kind: applicant.kind }, data });
       localStorage.removeItem(draftKey);
-      message.success(t('submitted'));
-      navigate(`/portal/cases/${created.id}`);
+      message.success(`${t('submitted')}: ${receipt.tracking_number}`);
+      navigate(`/portal/cases/${receipt.case_id}`);
     } catch (e) {
       setErrors(extraErrorsFrom(e));
-      message.error(problemLines(e).join('; '));
+      setProblems(problemLines(e));
     }
   };
-  if (!definition) return <Card loading />;
-  const ui = { ...(form?.ui_schema || {}), applicant: { 'ui:widget': 'hidden' } };
+  if (!item || !form) return <Card loading />;
+  const ui = { ...(form.ui_schema || {}), applicant: { 'ui:widget': 'hidden' } };
   return (
-    <Card title={`${t('applyFor')} · ${definition.name || processId}`} data-testid="apply-form">
-      <FormView schema={form?.schema} uiSchema={ui} formData={initial} onChange={(d) => { current.current = d; }} onSubmit={submit}
-        extraErrors={errors}>
+    <Card title={`${t('applyFor')} · ${item.name}`} data-testid="apply-form">
+      <Space style={{ marginBottom: 12 }} wrap>
+        <Select value={applicant.kind} style={{ width: 140 }} onChange={(kind) => setApplicant({ ...applicant, kind })}
+          options={[{ value: 'person', label: t('person') }, { value: 'company', label: t('company') }]} />
+        <Input style={{ width: 300 }} data-testid="apply-id-number" value={applicant.id_number}
+          placeholder={applicant.kind === 'person' ? t('residentId') : t('creditCode')}
+          onChange={(e) => setApplicant({ ...applicant, id_number: e.target.value })} />
+      </Space>
+      {problems && <Alert type="error" style={{ marginBottom: 12 }} data-testid="apply-problems"
+        title={<ul style={{ margin: 0 }}>{problems.map((p) => <li key={p}>{p}</li>)}</ul>} />}
+      <FormView schema={withoutApplicant(form.schema)} uiSchema={ui} formData={current.current} extraErrors={errors}
+        context={{ formKey: form.key, formVersion: form.version }}
+        onChange={(d) => { current.current = d; }} onSubmit={submit}>
         <Space>
           <Button onClick={saveDraft} data-testid="save-draft">{t('saveDraft')}</Button>
           <Button type="primary" htmlType="submit" data-testid="apply-submit">{t('submit')}</Button>
@@ -121,78 +147,132 @@ function Apply({ processId }) {
 
 function CasePage({ caseId }) {
   const { t } = useI18n();
+  const me = useSession();
   const { message } = App.useApp();
   const [view, setView] = useState(null);
-  const [myTask, setMyTask] = useState(null);
-  const [rating, setRating] = useState({ score: 5, comment: '', done: false });
   const load = useCallback(async () => {
-    const c = await get(`/instances/${caseId}`);
-    setView(c);
-    const mine = (await get('/tasks?scope=mine')).items.filter((x) => x.instance_id === caseId);
-    if (mine.length) setMyTask({ task: mine[0], form: await get(`/tasks/${mine[0].id}/form`) });
-    else setMyTask(null);
-  }, [caseId]);
-  useEffect(() => { load(); }, [load]);
+    const [c, receipt, instance] = await Promise.all([get(`/cases/${caseId}`), get(`/cases/${caseId}/receipt`),
+      get(`/instances/${caseId}`)]);
+    const mine = c.current_tasks.find((x) => x.assignee === me.username);
+    const taskForm = mine ? await get(`/tasks/${mine.id}/form`) : null;
+    setView({ c, receipt, instance, taskForm });
+  }, [caseId, me.username]);
+  useEffect(() => { load().catch((e) => message.error(problemLines(e).join('; '))); }, [load, message]);
 
-  const answer = async (values) => {
-    try {
-      await api('POST', `/tasks/${myTask.task.id}/complete`, { body: { data: values },
-        headers: { 'If-Match': myTask.task.etag } });
-      message.success(t('submitted'));
-      await load();
-    } catch (e) {
-      message.error(problemLines(e).join('; '));
-    }
-  };
-  const rate = async () => {
-    try {
-      await post(`/instances/${caseId}/rating`, { score: rating.score, comment: rating.comment || null });
-      setRating({ ...rating, done: true });
-    } catch (e) {
-      message.error(problemLines(e).join('; '));
-    }
-  };
   if (!view) return <Card loading />;
-  const deficiencies = view.data?.deficiencies || [];
-  const done = view.status === 'completed';
+  const { c, receipt, instance, taskForm } = view;
+  const open = c.corrections.find((x) => !x.resubmitted_at);
   return (
     <Row gutter={16}>
       <Col xs={24} lg={14}>
-        <Card size="small" data-testid="case-page"
-          title={<span>{t('progress')} · {view.business_key || view.id} <StatusTag status={view.status} /></span>}>
+        <Card size="small" data-testid="case-page" title={<Space>
+          {t('trackingNumber')} <span data-testid="tracking-number">{c.tracking_number}</span>
+          <CaseStatus view={c} /> <Light light={c.light} /></Space>}>
           <Descriptions size="small" column={2} items={[
-            { key: 'i', label: t('item'), children: view.process_id },
-            { key: 's', label: t('startedAt'), children: fmt(view.started_at) },
-            { key: 'c', label: t('currentStep'), children: view.current_tasks.map((x) => x.name).join('、') || '—' },
-            { key: 'e', label: t('endedAt'), children: fmt(view.ended_at) },
+            { key: 'i', label: t('item'), children: c.item_name },
+            { key: 's', label: t('startedAt'), children: fmt(c.opened_at) },
+            { key: 'd', label: t('deadline'), children: `${fmt(c.due_at)} (${t('promisedDays')} ${c.promised_days}${
+              c.paused_days ? ` + ${c.paused_days}` : ''})` },
+            { key: 'c', label: t('currentStep'), children: c.current_tasks.map((x) => x.name).join('、') || '—' },
+            { key: 'e', label: t('endedAt'), children: fmt(c.closed_at) },
           ]} />
-          <History history={view.history} />
+          <History history={instance.history} />
         </Card>
       </Col>
       <Col xs={24} lg={10}>
-        {myTask && (
-          <Card size="small" title={t('correctionNotice')} data-testid="correction">
-            {deficiencies.length > 0 && <Alert type="warning" style={{ marginBottom: 8 }}
-              title={<ul style={{ margin: 0 }}>{deficiencies.map((d) => <li key={d}>{d}</li>)}</ul>} />}
-            <FormView schema={myTask.form.schema} uiSchema={myTask.form.ui_schema} onSubmit={answer} />
-          </Card>
-        )}
-        {done && (
-          <Card size="small" title={t('licence')} data-testid="result">
-            <Result status="success" title={t('completed')} extra={
-              <Button data-testid="licence-download" onClick={() => download(`licence-${view.id}.json`,
-                JSON.stringify({ case: view.id, item: view.process_id, completed: view.ended_at, data: view.data }, null, 2),
-                'application/json')}>{t('download')}</Button>} />
-            <Typography.Title level={5}>{t('rate')}</Typography.Title>
-            {rating.done ? <Tag color="green" data-testid="rated">{t('rated')}</Tag> : (
-              <Space direction="vertical" style={{ width: '100%' }}>
-                <Rate value={rating.score} onChange={(score) => setRating({ ...rating, score })} data-testid="rate-stars" />
-                <Input.TextArea value={rating.comment} onChange={(e) => setRating({ ...rating, comment: e.target.value })} />
-                <Button type="primary" onClick={rate} data-testid="rate-submit">{t('rate')}</Button>
-              </Space>)}
-          </Card>
-        )}
+        {open && <Correction caseId={caseId} notice={open} taskForm={taskForm} onDone={load} />}
+        {c.closed_at && <Outcome c={c} onRated={load} />}
+        <Card size="small" title={t('receipt')} data-testid="portal-receipt" style={{ marginTop: 16 }}>
+          <Space align="start">
+            <img src={receipt.qr_svg} alt="QR" width={120} height={120} data-testid="receipt-qr" />
+            <Space direction="vertical">
+              <span>{t('trackHint')}</span>
+              <a href={receipt.progress_url} data-testid="progress-link">{receipt.progress_url}</a>
+            </Space>
+          </Space>
+        </Card>
       </Col>
     </Row>
+  );
+}
+
+function Correction({ caseId, notice, taskForm, onDone }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [errors, setErrors] = useState(undefined);
+  const resubmit = async (data) => {
+    try {
+      await post(`/cases/${caseId}/resubmit`, { data });
+      message.success(t('submitted'));
+      await onDone();
+    } catch (e) {
+      setErrors(extraErrorsFrom(e));
+      message.error(problemLines(e).join('; '));
+    }
+  };
+  return (
+    <Card size="small" title={`${t('correctionNotice')} (${t('round')} ${notice.round})`} data-testid="correction">
+      <Alert type="warning" style={{ marginBottom: 8 }} title={
+        <ul style={{ margin: 0 }} data-testid="correction-items">{notice.items.map((d, i) => (
+          <li key={i}><b>{d.name}</b>: {d.problem}{d.requirement ? ` (${d.requirement})` : ''}</li>))}</ul>} />
+      <details style={{ marginBottom: 8 }}>
+        <summary>{t('noticeText')}</summary>
+        <pre className="yw-notice" data-testid="correction-notice">{notice.notice_text}</pre>
+      </details>
+      {taskForm ? (
+        <FormView schema={taskForm.schema} uiSchema={taskForm.ui_schema} onSubmit={resubmit} extraErrors={errors}
+          context={{ caseId, formKey: taskForm.form_key, formVersion: taskForm.form_version }} />
+      ) : <Button type="primary" onClick={() => resubmit(null)} data-testid="resubmit">{t('resubmit')}</Button>}
+    </Card>
+  );
+}
+
+function Outcome({ c, onRated }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [licences, setLicences] = useState([]);
+  const [rating, setRating] = useState({ score: 5, comment: '' });
+  useEffect(() => {
+    Promise.all(c.licences.map((n) => get(`/licences/${encodeURIComponent(n)}`))).then(setLicences);
+  }, [c.licences]);
+  const downloadLicence = async (number) => {
+    const document = await get(`/licences/${encodeURIComponent(number)}/document`);
+    download(`${number}.json`, JSON.stringify(document, null, 2), 'application/json');
+  };
+  const rate = async () => {
+    try {
+      await post(`/cases/${c.case_id}/rating`, { score: rating.score, comment: rating.comment || null });
+      await onRated();
+    } catch (e) {
+      message.error(problemLines(e).join('; '));
+    }
+  };
+  const success = c.outcome === 'approved' || c.outcome === 'completed';
+  return (
+    <Card size="small" title={t('result')} data-testid="result">
+      <Result status={success ? 'success' : 'warning'} title={t(`case_${c.status}`)} style={{ padding: 8 }} />
+      <Typography.Title level={5}>{t('licence')}</Typography.Title>
+      {licences.length ? <List size="small" dataSource={licences} renderItem={(l) => (
+        <List.Item actions={[
+          <a key="h" href={`/api/v1/licences/${encodeURIComponent(l.number)}/html`} target="_blank" rel="noreferrer">
+            {t('view')}</a>,
+          <Button key="d" size="small" onClick={() => downloadLicence(l.number)} data-testid="licence-download">
+            {t('download')}</Button>]}>
+          <span data-testid="licence">{l.title} · {l.number}</span>
+        </List.Item>)} /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('noLicence')} />}
+      <Typography.Title level={5}>{t('rate')}</Typography.Title>
+      {c.rating ? (
+        <Space direction="vertical" data-testid="rated">
+          <Rate disabled value={c.rating.score} />
+          <span>{c.rating.comment}</span>
+          <Tag color="green">{t('rated')} · {fmt(c.rating.rated_at)}</Tag>
+        </Space>) : (
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <Rate value={rating.score} onChange={(score) => setRating({ ...rating, score })} data-testid="rate-stars" />
+          <Input.TextArea value={rating.comment} data-testid="rate-comment"
+            onChange={(e) => setRating({ ...rating, comment: e.target.value })} />
+          <Button type="primary" onClick={rate} data-testid="rate-submit">{t('rate')}</Button>
+        </Space>)}
+    </Card>
   );
 }

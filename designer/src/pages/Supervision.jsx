@@ -1,15 +1,16 @@
-// Electronic supervision: cases by light, item, department and status; trend; overdue list with
-// drill-down; CSV export. Built from the cases API (supervisors read every case).
+// Electronic supervision: cases by light, item and department as the sweep marked them
+// (GET /supervision/cases), statistics and trends (GET /statistics), poor ratings (GET /ratings/flagged),
+// the overdue list with drill-down to the case history, CSV exports (/supervision/cases.csv, /statistics.csv).
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Button, Card, Col, Drawer, Row, Statistic, Table } from 'antd';
+import { Button, Card, Col, Drawer, Row, Space, Statistic, Table, Tag } from 'antd';
 import * as echarts from 'echarts/core';
 import { BarChart, LineChart, PieChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent, TitleComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { get } from '../api.js';
 import { useI18n } from '../i18n.js';
-import { download, fmt, lightOf, LIGHT_COLOR } from '../util.js';
-import { DataList, History, Light, StatusTag } from './CaseParts.jsx';
+import { fmt, LIGHT_COLOR } from '../util.js';
+import { CaseStatus, DataList, History, Light } from './CaseParts.jsx';
 
 echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, TitleComponent,
   CanvasRenderer]);
@@ -26,91 +27,119 @@ function Chart({ option, testid }) {
   return <div ref={ref} style={{ height: 240 }} data-testid={testid} />;
 }
 
-const worst = (tasks) => {
-  const order = ['red', 'yellow', 'green', 'none'];
-  return tasks.map((x) => lightOf(x)).sort((a, b) => order.indexOf(a) - order.indexOf(b))[0] || 'none';
-};
-
 function count(rows, keyOf) {
   const m = new Map();
-  for (const r of rows) for (const k of [].concat(keyOf(r))) m.set(k, (m.get(k) || 0) + 1);
+  for (const r of rows) m.set(keyOf(r), (m.get(keyOf(r)) || 0) + 1);
   return [...m.entries()];
 }
 
+const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`);
+
 export default function Supervision() {
   const { t } = useI18n();
-  const [cases, setCases] = useState(null);
+  const [data, setData] = useState(null);
   const [drill, setDrill] = useState(null);
   useEffect(() => {
-    (async () => {
-      const page = await get('/instances?limit=200');
-      // Details (current steps, deadlines) for the cases still running.
-      const details = await Promise.all(page.items.map((c) => (c.status === 'running' || c.status === 'suspended'
-        ? get(`/instances/${c.id}`) : Promise.resolve({ ...c, current_tasks: [] }))));
-      setCases(details.map((c) => ({ ...c, light: worst(c.current_tasks || []),
-        departments: [...new Set((c.current_tasks || []).flatMap((x) => x.candidate_groups))] })));
-    })();
+    Promise.all([get('/supervision/cases?open_only=false&limit=2000'), get('/statistics?by=item'),
+      get('/statistics?by=month'), get('/ratings/flagged?open_only=false')])
+      .then(([cases, byItem, byMonth, flagged]) => setData({ cases, byItem, byMonth, flagged }));
   }, []);
 
   const charts = useMemo(() => {
-    if (!cases) return null;
-    const byLight = count(cases, (c) => c.light);
-    const byItem = count(cases, (c) => c.process_id);
-    const byDept = count(cases.filter((c) => c.departments.length), (c) => c.departments);
-    const byDay = count(cases, (c) => c.started_at.slice(0, 10)).sort();
+    if (!data) return null;
+    const byLight = count(data.cases, (c) => c.light);
+    const byDept = count(data.cases, (c) => c.department);
+    const months = [...data.byMonth].sort((a, b) => a.month.localeCompare(b.month));
+    const bar = (rows) => ({ tooltip: {}, grid: { left: 40, right: 10, bottom: 60 },
+      xAxis: { type: 'category', data: rows.map((x) => x[0]), axisLabel: { rotate: 20 } },
+      yAxis: { type: 'value', minInterval: 1 }, series: [{ type: 'bar', data: rows.map((x) => x[1]) }] });
     return {
       light: { tooltip: {}, series: [{ type: 'pie', radius: ['40%', '70%'],
         data: byLight.map(([k, v]) => ({ name: t(k), value: v, itemStyle: { color: LIGHT_COLOR[k] } })) }] },
-      item: { tooltip: {}, grid: { left: 40, right: 10, bottom: 60 }, xAxis: { type: 'category', data: byItem.map((x) => x[0]),
-        axisLabel: { rotate: 20 } }, yAxis: { type: 'value', minInterval: 1 }, series: [{ type: 'bar', data: byItem.map((x) => x[1]) }] },
-      dept: { tooltip: {}, grid: { left: 40, right: 10, bottom: 40 }, xAxis: { type: 'category', data: byDept.map((x) => x[0]) },
-        yAxis: { type: 'value', minInterval: 1 }, series: [{ type: 'bar', data: byDept.map((x) => x[1]) }] },
-      trend: { tooltip: {}, grid: { left: 40, right: 10, bottom: 40 }, xAxis: { type: 'category', data: byDay.map((x) => x[0]) },
-        yAxis: { type: 'value', minInterval: 1 }, series: [{ type: 'line', data: byDay.map((x) => x[1]) }] },
+      item: bar(data.byItem.map((r) => [r.item_code, r.cases])),
+      dept: bar(byDept),
+      trend: { tooltip: { trigger: 'axis' }, legend: { data: [t('total'), t('onTimeRate')] },
+        grid: { left: 40, right: 40, bottom: 40 }, xAxis: { type: 'category', data: months.map((r) => r.month) },
+        yAxis: [{ type: 'value', minInterval: 1 }, { type: 'value', max: 100 }],
+        series: [{ name: t('total'), type: 'bar', data: months.map((r) => r.cases) },
+          { name: t('onTimeRate'), type: 'line', yAxisIndex: 1,
+            data: months.map((r) => (r.on_time_rate === null ? null : Math.round(r.on_time_rate * 100))) }] },
     };
-  }, [cases, t]);
+  }, [data, t]);
 
-  if (!cases) return <Card loading />;
+  if (!data) return <Card loading />;
+  const { cases, byItem, flagged } = data;
   const overdue = cases.filter((c) => c.light === 'red');
-  const exportCsv = () => {
-    const head = ['id', 'business_key', 'process_id', 'status', 'light', 'departments', 'started_at', 'ended_at'];
-    const quote = (v) => `"${String(v ?? '').replaceAll('"', '""')}"`;
-    const lines = [head.join(','), ...cases.map((c) => head.map((h) => quote(Array.isArray(c[h]) ? c[h].join(' ') : c[h])).join(','))];
-    download('cases.csv', '\ufeff' + lines.join('\r\n'), 'text/csv');
+  // Drill-down: the case behind a tracking number (its business key), with its history.
+  const openCase = async (row) => {
+    const found = (await get(`/instances?business_key=${encodeURIComponent(row.tracking_number)}&limit=1`)).items[0];
+    if (!found) return;
+    const [c, instance] = await Promise.all([get(`/cases/${found.id}`), get(`/instances/${found.id}`)]);
+    setDrill({ c, instance });
   };
-  const openCase = async (c) => setDrill(await get(`/instances/${c.id}`));
   const columns = [
-    { title: t('light'), render: (_, c) => <Light task={c.current_tasks?.[0]} /> },
-    { title: t('caseNo'), render: (_, c) => <a onClick={() => openCase(c)} data-testid="drill">{c.business_key || c.id.slice(0, 8)}</a> },
-    { title: t('item'), dataIndex: 'process_id' },
-    { title: t('group'), render: (_, c) => c.departments.join(', ') },
-    { title: t('status'), dataIndex: 'status', render: (s) => <StatusTag status={s} /> },
-    { title: t('startedAt'), dataIndex: 'started_at', render: fmt },
+    { title: t('light'), render: (_, c) => <Light light={c.light} /> },
+    { title: t('trackingNumber'), render: (_, c) => <a onClick={() => openCase(c)} data-testid="drill">{c.tracking_number}</a> },
+    { title: t('item'), dataIndex: 'item_name' },
+    { title: t('department'), dataIndex: 'department' },
+    { title: t('region'), dataIndex: 'region_code' },
+    { title: t('startedAt'), dataIndex: 'opened_at', render: fmt },
+    { title: t('deadline'), dataIndex: 'due_at', render: fmt },
+    { title: t('outcome'), dataIndex: 'outcome', render: (o) => (o ? t(`outcome_${o}`) : t('running')) },
   ];
+  const open = cases.filter((c) => !c.closed_at).length;
+  const rated = byItem.reduce((n, r) => n + r.rated, 0);
   return (
     <div data-testid="supervision">
       <Row gutter={16} style={{ marginBottom: 16 }}>
-        <Col span={6}><Card size="small"><Statistic title={t('total')} value={cases.length} /></Card></Col>
-        <Col span={6}><Card size="small"><Statistic title={t('running')} value={cases.filter((c) => c.status === 'running').length} /></Card></Col>
-        <Col span={6}><Card size="small"><Statistic title={t('completed')} value={cases.filter((c) => c.status === 'completed').length} /></Card></Col>
-        <Col span={6}><Card size="small"><Statistic title={t('overdue')} value={overdue.length} styles={{ content: { color: '#f5222d' } }} /></Card></Col>
+        <Col span={5}><Card size="small"><Statistic title={t('total')} value={cases.length} /></Card></Col>
+        <Col span={5}><Card size="small"><Statistic title={t('running')} value={open} /></Card></Col>
+        <Col span={5}><Card size="small"><Statistic title={t('completed')} value={cases.length - open} /></Card></Col>
+        <Col span={5}><Card size="small"><Statistic title={t('overdue')} value={overdue.length} styles={{ content: { color: '#f5222d' } }} /></Card></Col>
+        <Col span={4}><Card size="small"><Statistic title={t('ratings')} value={rated} /></Card></Col>
       </Row>
       <Row gutter={16}>
         <Col xs={24} lg={6}><Card size="small" title={t('casesByLight')}><Chart option={charts.light} testid="chart-light" /></Card></Col>
         <Col xs={24} lg={6}><Card size="small" title={t('casesByItem')}><Chart option={charts.item} testid="chart-item" /></Card></Col>
-        <Col xs={24} lg={6}><Card size="small" title={t('deptApprovals')}><Chart option={charts.dept} testid="chart-dept" /></Card></Col>
+        <Col xs={24} lg={6}><Card size="small" title={t('casesByDepartment')}><Chart option={charts.dept} testid="chart-dept" /></Card></Col>
         <Col xs={24} lg={6}><Card size="small" title={t('trend')}><Chart option={charts.trend} testid="chart-trend" /></Card></Col>
       </Row>
-      <Card size="small" style={{ marginTop: 16 }} title={t('overdue')}>
-        <Table size="small" rowKey="id" dataSource={overdue} columns={columns} pagination={false} />
+      <Card size="small" style={{ marginTop: 16 }} title={t('statistics')}
+        extra={<a href="/api/v1/statistics.csv?by=item" download data-testid="export-statistics">{t('export')}</a>}>
+        <Table size="small" rowKey="item_code" dataSource={byItem} pagination={false} data-testid="statistics" columns={[
+          { title: t('item'), dataIndex: 'item_code' }, { title: t('total'), dataIndex: 'cases' },
+          { title: t('onlineShare'), dataIndex: 'online_share', render: pct },
+          { title: t('closed'), dataIndex: 'closed' }, { title: t('onTimeRate'), dataIndex: 'on_time_rate', render: pct },
+          { title: t('durationP50'), dataIndex: 'duration_p50', render: (v) => v ?? '—' },
+          { title: t('ratings'), dataIndex: 'rated' },
+          { title: t('ratingAvg'), dataIndex: 'rating_avg', render: (v) => (v === null ? '—' : v.toFixed(1)) },
+          { title: t('poorRatings'), dataIndex: 'poor_ratings' }]} />
       </Card>
-      <Card size="small" style={{ marginTop: 16 }} title={t('total')}
-        extra={<Button onClick={exportCsv} data-testid="export-csv">{t('export')}</Button>}>
-        <Table size="small" rowKey="id" dataSource={cases} columns={columns} data-testid="all-cases" />
+      <Card size="small" style={{ marginTop: 16 }} title={t('overdue')}>
+        <Table size="small" rowKey="tracking_number" dataSource={overdue} columns={columns} pagination={false}
+          data-testid="overdue-cases" />
+      </Card>
+      <Card size="small" style={{ marginTop: 16 }} title={t('poorRatingsList')}>
+        <Table size="small" rowKey="case_id" dataSource={flagged} pagination={false} data-testid="flagged-ratings" columns={[
+          { title: t('trackingNumber'), dataIndex: 'tracking_number' }, { title: t('item'), dataIndex: 'item_code' },
+          { title: t('rate'), dataIndex: 'score' }, { title: t('comment'), dataIndex: 'comment' },
+          { title: t('step'), dataIndex: 'handled_element_id' }, { title: t('assignee'), dataIndex: 'handler' },
+          { title: t('followUp'), dataIndex: 'follow_up', render: (v) => v || <Tag color="orange">{t('awaitingFollowUp')}</Tag> }]} />
+      </Card>
+      <Card size="small" style={{ marginTop: 16 }} title={t('allCases')}
+        extra={<a href="/api/v1/supervision/cases.csv?open_only=false&limit=5000" download data-testid="export-csv">
+          {t('export')}</a>}>
+        <Table size="small" rowKey="tracking_number" dataSource={cases} columns={columns} data-testid="all-cases" />
       </Card>
       <Drawer open={!!drill} onClose={() => setDrill(null)} size="large"
-        title={drill ? `${drill.business_key || drill.id} · ${drill.process_id}` : ''}>
-        {drill && <><StatusTag status={drill.status} /><DataList data={drill.data} /><History history={drill.history} /></>}
+        title={drill ? `${drill.c.tracking_number} · ${drill.c.item_name}` : ''}>
+        {drill && (
+          <Space direction="vertical" style={{ width: '100%' }} data-testid="drill-case">
+            <Space><CaseStatus view={drill.c} /><Light light={drill.c.light} />
+              {drill.c.rating && <Tag data-testid="drill-rating">{t('rate')} {drill.c.rating.score}</Tag>}</Space>
+            <DataList data={drill.instance.data} />
+            <History history={drill.instance.history} />
+          </Space>)}
       </Drawer>
     </div>
   );

@@ -1,43 +1,62 @@
-// The comprehensive window: open a case for a citizen and print the receipt with its QR code.
-import { useEffect, useState } from 'react';
-import { App, Button, Card, Col, Descriptions, Input, Row, Select, Space } from 'antd';
-import QRCode from 'qrcode';
-import { extraErrorsFrom, post, problemLines } from '../api.js';
+// The comprehensive window: open a case for a citizen (POST /cases, channel window) and print the receipt
+// (GET /cases/{id}/receipt) with its QR code (/receipt/qr.svg) to the public progress page.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Alert, Button, Card, Col, Descriptions, Input, Row, Select, Space } from 'antd';
+import { extraErrorsFrom, get, post, problemLines } from '../api.js';
 import { useI18n } from '../i18n.js';
+import { useSession } from '../session.js';
 import { fmt } from '../util.js';
 import FormView from '../forms/FormView.jsx';
-import { applicationForm, latestProcesses } from './items.js';
+import { applicationForm, catalogueItems, itemDetail, withoutApplicant } from './items.js';
 
 export default function WindowDesk() {
   const { t } = useI18n();
-  const { message } = App.useApp();
+  const me = useSession();
   const [items, setItems] = useState([]);
+  const [groups, setGroups] = useState([]);
   const [chosen, setChosen] = useState(null);
   const [form, setForm] = useState(null);
-  const [applicant, setApplicant] = useState('');
+  const [applicant, setApplicant] = useState({ user: '', id_number: '', kind: 'person' });
+  const [desk, setDesk] = useState(null);
   const [formKey, setFormKey] = useState(0);
   const [errors, setErrors] = useState(undefined);
+  const [problems, setProblems] = useState(null);
   const [receipt, setReceipt] = useState(null);
+  const values = useRef({});
 
-  useEffect(() => { latestProcesses().then(setItems); }, []);
-  const choose = async (processId) => {
-    const d = items.find((i) => i.process_id === processId);
-    setChosen(d);
+  useEffect(() => {
+    catalogueItems().then(setItems);
+    get('/groups').then(setGroups).catch(() => setGroups([]));
+  }, []);
+  // The windows this clerk staffs (a clerk may sit at more than one).
+  const windows = useMemo(() => {
+    const kinds = Object.fromEntries(groups.map((g) => [g.name, g]));
+    const mine = me.groups.filter((g) => kinds[g]?.kind === 'window');
+    return (mine.length ? mine : me.groups).map((g) => ({ value: g, label: kinds[g]?.title || g }));
+  }, [groups, me.groups]);
+  useEffect(() => { if (!desk && windows.length) setDesk(windows[0].value); }, [windows, desk]);
+
+  const choose = async (code) => {
+    const item = await itemDetail(code);
+    setChosen(item);
     setReceipt(null);
-    setForm(await applicationForm(d));
+    values.current = {};
+    setForm(await applicationForm(item));
+    setFormKey((n) => n + 1);
   };
-  const submit = async (values) => {
+  const submit = async (data) => {
+    setProblems(null);
     try {
-      const body = { process_id: chosen.process_id, applicant: applicant || null,
-        data: form?.schema?.properties?.applicant ? { ...values, applicant } : values };
-      if (!applicant && form?.schema?.properties?.applicant) delete body.data.applicant;
-      const created = await post('/instances', body, { headers: { 'Idempotency-Key': crypto.randomUUID() } });
-      const url = `${window.location.origin}/ui/track/${created.id}`;
-      setReceipt({ ...created, url, qr: await QRCode.toDataURL(url, { margin: 1, width: 160 }) });
+      const body = { item_code: chosen.code, item_version: chosen.version, channel: 'window', window: desk,
+        applicant: { user: applicant.user.trim() || null, id_number: applicant.id_number.trim(), kind: applicant.kind },
+        data: form?.schema?.properties?.applicant ? { ...data, applicant: applicant.user.trim() } : data };
+      const opened = await post('/cases', body);
+      setReceipt(await get(`/cases/${opened.case_id}/receipt`));
+      setApplicant({ user: '', id_number: '', kind: 'person' });
       setFormKey((n) => n + 1);
     } catch (e) {
       setErrors(extraErrorsFrom(e));
-      message.error(problemLines(e).join('; '));
+      setProblems(problemLines(e));
     }
   };
   return (
@@ -45,13 +64,26 @@ export default function WindowDesk() {
       <Col xs={24} lg={12} className="yw-noprint">
         <Card size="small" title={t('openCase')}>
           <Space direction="vertical" style={{ width: '100%' }}>
-            <Select placeholder={t('selectItem')} style={{ width: '100%' }} onChange={choose} data-testid="window-item"
-              options={items.map((i) => ({ value: i.process_id, label: i.name || i.process_id }))} />
-            <Input placeholder={t('applicantAccount')} value={applicant} onChange={(e) => setApplicant(e.target.value)}
-              data-testid="window-applicant" />
-            {chosen && <FormView key={formKey} schema={form?.schema}
-              uiSchema={{ ...(form?.ui_schema || {}), applicant: { 'ui:widget': 'hidden' } }}
-              formData={{ applicant: applicant || undefined }}
+            <Select showSearch optionFilterProp="label" placeholder={t('selectItem')} style={{ width: '100%' }}
+              onChange={choose} data-testid="window-item"
+              options={items.map((i) => ({ value: i.code, label: i.name }))} />
+            <Select value={desk} onChange={setDesk} options={windows} style={{ width: '100%' }}
+              data-testid="window-group" />
+            <Input placeholder={t('applicantAccount')} value={applicant.user} data-testid="window-applicant"
+              onChange={(e) => setApplicant({ ...applicant, user: e.target.value })} />
+            <Space.Compact style={{ width: '100%' }}>
+              <Select value={applicant.kind} style={{ width: 140 }} onChange={(kind) => setApplicant({ ...applicant, kind })}
+                options={[{ value: 'person', label: t('person') }, { value: 'company', label: t('company') }]} />
+              <Input placeholder={applicant.kind === 'person' ? t('residentId') : t('creditCode')}
+                value={applicant.id_number} data-testid="window-id-number"
+                onChange={(e) => setApplicant({ ...applicant, id_number: e.target.value })} />
+            </Space.Compact>
+            {problems && <Alert type="error" data-testid="window-problems"
+              title={<ul style={{ margin: 0 }}>{problems.map((p) => <li key={p}>{p}</li>)}</ul>} />}
+            {chosen && form && <FormView key={formKey} schema={withoutApplicant(form.schema)}
+              uiSchema={{ ...(form.ui_schema || {}), applicant: { 'ui:widget': 'hidden' } }}
+              formData={values.current} onChange={(d) => { values.current = d; }}
+              context={{ formKey: form.key, formVersion: form.version }}
               onSubmit={submit} extraErrors={errors} />}
           </Space>
         </Card>
@@ -61,14 +93,16 @@ export default function WindowDesk() {
           <div className="yw-receipt" data-testid="receipt">
             <h2 style={{ textAlign: 'center' }}>{t('receipt')}</h2>
             <Descriptions column={1} size="small" items={[
-              { key: 'n', label: t('caseNo'), children: receipt.business_key || receipt.id },
-              { key: 'i', label: t('item'), children: chosen?.name || receipt.process_id },
-              { key: 'a', label: t('applicantAccount'), children: receipt.applicants?.join(', ') || '—' },
-              { key: 's', label: t('startedAt'), children: fmt(receipt.started_at) },
+              { key: 'n', label: t('trackingNumber'), children: <b data-testid="receipt-number">{receipt.tracking_number}</b> },
+              { key: 'i', label: t('item'), children: `${receipt.item_name} (${receipt.item_code})` },
+              { key: 's', label: t('startedAt'), children: fmt(receipt.opened_at) },
+              { key: 'p', label: t('promisedDays'), children: receipt.promised_days },
+              { key: 'd', label: t('deadline'), children: fmt(receipt.due_at) },
             ]} />
             <div style={{ textAlign: 'center' }}>
-              <img src={receipt.qr} alt="QR" data-testid="receipt-qr" />
+              <img src={receipt.qr_svg} alt="QR" width={160} height={160} data-testid="receipt-qr" />
               <div style={{ fontSize: 12 }}>{t('trackHint')}</div>
+              <div style={{ fontSize: 12 }} data-testid="receipt-url">{receipt.progress_url}</div>
             </div>
             <Button className="yw-noprint" onClick={() => window.print()}>{t('print')}</Button>
           </div>

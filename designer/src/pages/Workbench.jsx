@@ -1,14 +1,16 @@
 // Clerks and approvers: queues sorted by deadline with lights, and the task page beside them.
 // Moving between tasks never reloads the page; J/K, C, Enter and Ctrl+Enter work the queue.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { App, Button, Card, Checkbox, Col, Divider, Empty, Input, List, Row, Select, Space, Table, Tabs, Tag,
+import { App, Button, Card, Checkbox, Col, Divider, Empty, Input, List, Modal, Row, Select, Space, Table, Tabs, Tag,
   Typography } from 'antd';
 import { api, extraErrorsFrom, get, post, problemLines } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { navigate } from '../router.jsx';
-import { fmt, startFormKey } from '../util.js';
+import { fmt, startFormKey, stepLight } from '../util.js';
 import FormView from '../forms/FormView.jsx';
-import { DataList, History, Light } from './CaseParts.jsx';
+import { CaseStatus, DataList, History, Light } from './CaseParts.jsx';
+import { MaterialPreview, materialsIn } from '../forms/MaterialField.jsx';
+import { itemDetail } from './items.js';
 
 export default function Workbench({ taskId }) {
   const { t } = useI18n();
@@ -16,6 +18,7 @@ export default function Workbench({ taskId }) {
   const [processId, setProcessId] = useState(null);
   const [overdueOnly, setOverdueOnly] = useState(false);
   const [tasks, setTasks] = useState([]);
+  const [lights, setLights] = useState({});
   const [cursor, setCursor] = useState(0);
   const [loading, setLoading] = useState(false);
   const { message } = App.useApp();
@@ -26,7 +29,11 @@ export default function Workbench({ taskId }) {
     if (processId) params.set('process_id', processId);
     if (overdueOnly) params.set('overdue', 'true');
     try {
-      setTasks((await get(`/tasks?${params}`)).items);
+      const [page, cases] = await Promise.all([get(`/tasks?${params}`),
+        get('/cases?open_only=true&limit=500').catch(() => ({ items: [] }))]);
+      // Lights as the supervision sweep marked them on each case (the server's clock and calendar).
+      setLights(Object.fromEntries(cases.items.map((c) => [c.case_id, c.light])));
+      setTasks(page.items);
     } finally {
       setLoading(false);
     }
@@ -58,7 +65,7 @@ export default function Workbench({ taskId }) {
 
   const processes = useMemo(() => [...new Set(tasks.map((x) => x.process_id))], [tasks]);
   const columns = [
-    { title: t('light'), width: 50, render: (_, r) => <Light task={r} /> },
+    { title: t('light'), width: 50, render: (_, r) => <Light light={stepLight(r, lights[r.instance_id])} /> },
     { title: t('step'), dataIndex: 'name', render: (v, r) => <a data-testid="task-link"
       onClick={() => navigate(`/workbench/${r.id}`)}>{v || r.element_id}{r.loop_item ? ` · ${r.loop_item}` : ''}</a> },
     { title: t('caseNo'), render: (_, r) => r.business_key || r.instance_id.slice(0, 8) },
@@ -119,6 +126,9 @@ function TaskPage({ taskId, onDone }) {
   const [task, setTask] = useState(null);
   const [form, setForm] = useState(null);
   const [caseView, setCaseView] = useState(null);
+  const [serviceCase, setServiceCase] = useState(null);
+  const [correcting, setCorrecting] = useState(false);
+  const [issuing, setIssuing] = useState(false);
   const [appForm, setAppForm] = useState(null);
   const [comments, setComments] = useState([]);
   const [data, setData] = useState({});
@@ -138,6 +148,8 @@ function TaskPage({ taskId, onDone }) {
       setForm(f);
       setCaseView(c);
       setComments(cm);
+      // A case of a catalogue item (opened through POST /cases) has a tracking number, clock and light.
+      setServiceCase(await get(`/cases/${tk.instance_id}`).catch(() => null));
       // The task form starts from the case data it is rendered with, restricted to the form's fields.
       const keys = Object.keys(f.schema?.properties || {});
       const start = Object.fromEntries(keys.filter((k) => k in (f.data || {})).map((k) => [k, f.data[k]]));
@@ -207,20 +219,31 @@ function TaskPage({ taskId, onDone }) {
 
   if (!task || !form) return <Card loading />;
   const actions = quickActions(form.schema, t);
-  const materials = Object.entries(caseView?.data || {}).filter(([, v]) => typeof v === 'string' && v.startsWith('data:'));
+  const materials = materialsIn(caseView?.data);
+  const reload = async () => setServiceCase(await get(`/cases/${task.instance_id}`).catch(() => null));
   return (
     <Card size="small" data-testid="task-page"
       title={<span>{task.name || task.element_id} {task.loop_item && <Tag>{task.loop_item}</Tag>}
         <Typography.Text type="secondary" style={{ fontSize: 12 }}> {task.business_key || task.instance_id}</Typography.Text></span>}
-      extra={<Space>{t('deadline')}: {fmt(task.due_at)} <Light task={task} /></Space>}>
+      extra={<Space>{t('deadline')}: {fmt(task.due_at)} <Light light={stepLight(task, serviceCase?.light)} /></Space>}>
+      {serviceCase && (
+        <Space wrap data-testid="service-case">
+          <CaseStatus view={serviceCase} />
+          <span>{serviceCase.item_name}</span>
+          <span>{t('caseDeadline')}: {fmt(serviceCase.due_at)}</span>
+          {serviceCase.corrections.length > 0 && <Tag>{t('correctionNotice')} × {serviceCase.corrections.length}</Tag>}
+          {serviceCase.licences.map((n) => <Tag color="blue" key={n} data-testid="issued-licence">{t('licence')} {n}</Tag>)}
+        </Space>)}
       <Divider titlePlacement="left" plain>{t('application')}</Divider>
       <div data-testid="application">
-        {appForm ? <FormView schema={appForm.schema} uiSchema={appForm.ui_schema} formData={caseView?.data} readonly />
+        {appForm ? <FormView schema={appForm.schema} uiSchema={appForm.ui_schema} formData={caseView?.data} readonly
+          context={{ caseId: task.instance_id }} />
           : <DataList data={caseView?.data} />}
       </div>
       <Divider titlePlacement="left" plain>{t('materials')}</Divider>
-      {materials.length ? <List size="small" dataSource={materials} renderItem={([k, v]) => (
-        <List.Item><a href={v} download={k}>{k}</a></List.Item>)} /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />}
+      {materials.length ? <List size="small" dataSource={materials} data-testid="materials" renderItem={(m) => (
+        <List.Item><MaterialPreview caseId={task.instance_id} refValue={m.ref} /></List.Item>)} />
+        : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />}
       <Divider titlePlacement="left" plain>{t('opinions')}</Divider>
       <List size="small" dataSource={comments} locale={{ emptyText: t('noData') }} renderItem={(c) => (
         <List.Item>{c.author}: {c.text} {c.verdict && <Tag>{c.verdict}</Tag>} <small>{fmt(c.at)}</small></List.Item>)} />
@@ -242,15 +265,122 @@ function TaskPage({ taskId, onDone }) {
                     : { ...now, ...a.patch };
                   current.current = next;
                   setData(next);
-                  // 'correct' needs the deficiencies listed first: only fill it in; otherwise submit now.
-                  if (a.key !== 'correct') setTimeout(() => formRef.current?.submit(), 0);
+                  // A case of a catalogue item gets the one-time notice built by ticking what is deficient;
+                  // otherwise 'correct' needs the deficiencies listed in the form first.
+                  if (a.key === 'correct' && serviceCase) setCorrecting(true);
+                  else if (a.key !== 'correct') setTimeout(() => formRef.current?.submit(), 0);
                 }}>{a.label}</Button>))}
             <Button htmlType="submit" type={actions.length ? 'default' : 'primary'} loading={busy}
               data-testid="task-submit">{t('submit')}</Button>
             <Button onClick={transfer} data-testid="transfer">{t('transfer')}</Button>
+            {serviceCase && !serviceCase.closed_at && (
+              <Button onClick={() => setIssuing(true)} data-testid="issue-licence">{t('issueLicence')}</Button>)}
           </Space>
         </FormView>
       </div>
+      {correcting && <CorrectionBuilder serviceCase={serviceCase} task={task} form={form} appForm={appForm}
+        values={current.current} onCancel={() => setCorrecting(false)} onSent={onDone} />}
+      {issuing && <IssueLicence serviceCase={serviceCase} onClose={async (issued) => {
+        setIssuing(false);
+        if (issued) await reload();
+      }} />}
     </Card>
+  );
+}
+
+// The one-time notice (一次性告知): tick every deficient material or field, say what is wrong, send it with
+// POST /cases/{id}/corrections, which also completes this acceptance step with the form's decision.
+function CorrectionBuilder({ serviceCase, task, form, appForm, values, onCancel, onSent }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [choices, setChoices] = useState([]);
+  const [picked, setPicked] = useState({});
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    itemDetail(serviceCase.item_code, serviceCase.item_version).then((item) => {
+      const materials = (item.document.materials || []).map((m) => ({ key: `m:${m.code}`, kind: 'material',
+        ref: m.code, name: m.name }));
+      const fields = Object.entries(appForm?.schema?.properties || {})
+        .filter(([k, f]) => k !== 'applicant' && !f['x-material'])
+        .map(([k, f]) => ({ key: `f:${k}`, kind: 'field', ref: `/${k}`, name: f.title || k }));
+      setChoices([...materials, ...fields]);
+    });
+  }, [serviceCase, appForm]);
+  const items = choices.filter((c) => picked[c.key] !== undefined)
+    .map((c) => ({ kind: c.kind, ref: c.ref, name: c.name, problem: picked[c.key].trim() || t('defaultProblem') }));
+  const send = async () => {
+    setBusy(true);
+    try {
+      // The acceptance form records the decision too; its deficiencies are plain names or notice items.
+      const listed = form.schema?.properties?.deficiencies?.items?.type === 'object' ? items
+        : items.map((i) => `${i.name}: ${i.problem}`);
+      const data = { ...values, acceptance: 'correct', deficiencies: listed };
+      await post(`/cases/${serviceCase.case_id}/corrections`, { items, task_id: task.id, data });
+      message.success(t('correctionSent'));
+      onSent();
+    } catch (e) {
+      message.error(problemLines(e).join('; '));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open title={t('correctionNotice')} onCancel={onCancel} onOk={send} confirmLoading={busy}
+      okButtonProps={{ disabled: !items.length, 'data-testid': 'correction-send' }} width={640}>
+      <List size="small" dataSource={choices} data-testid="correction-builder" renderItem={(c) => (
+        <List.Item>
+          <Space style={{ width: '100%' }} wrap>
+            <Checkbox checked={picked[c.key] !== undefined} data-testid={`deficient-${c.ref}`}
+              onChange={(e) => setPicked((p) => {
+                const next = { ...p };
+                if (e.target.checked) next[c.key] = ''; else delete next[c.key];
+                return next;
+              })}>
+              <Tag>{t(c.kind === 'material' ? 'materials' : 'field')}</Tag>{c.name}
+            </Checkbox>
+            {picked[c.key] !== undefined && (
+              <Input size="small" style={{ width: 300 }} placeholder={t('problem')} value={picked[c.key]}
+                data-testid={`problem-${c.ref}`} onChange={(e) => setPicked((p) => ({ ...p, [c.key]: e.target.value }))} />)}
+          </Space>
+        </List.Item>)} />
+    </Modal>
+  );
+}
+
+// Issue the e-licence of the case (POST /cases/{id}/licences): signed by the server, downloadable by the applicant.
+function IssueLicence({ serviceCase, onClose }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [holder, setHolder] = useState({ holder_name: '', holder_id: '', title: '', licence_type: '' });
+  const [busy, setBusy] = useState(false);
+  const issue = async () => {
+    setBusy(true);
+    try {
+      const licence = await post(`/cases/${serviceCase.case_id}/licences`, {
+        holder_name: holder.holder_name.trim(), holder_id: holder.holder_id.trim(),
+        title: holder.title.trim() || null, licence_type: holder.licence_type.trim() || null,
+        data: { item: serviceCase.item_name, tracking_number: serviceCase.tracking_number } });
+      message.success(`${t('licence')} ${licence.number}`);
+      onClose(true);
+    } catch (e) {
+      message.error(problemLines(e).join('; '));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open title={t('issueLicence')} onCancel={() => onClose(false)} onOk={issue} confirmLoading={busy}
+      okButtonProps={{ 'data-testid': 'issue-licence-ok' }}>
+      <Space direction="vertical" style={{ width: '100%' }}>
+        <Input addonBefore={t('holderName')} value={holder.holder_name} data-testid="licence-holder-name"
+          onChange={(e) => setHolder({ ...holder, holder_name: e.target.value })} />
+        <Input addonBefore={t('holderId')} value={holder.holder_id} data-testid="licence-holder-id"
+          onChange={(e) => setHolder({ ...holder, holder_id: e.target.value })} />
+        <Input addonBefore={t('licenceTitle')} value={holder.title} placeholder={t('fromItem')}
+          onChange={(e) => setHolder({ ...holder, title: e.target.value })} />
+        <Input addonBefore={t('licenceType')} value={holder.licence_type} placeholder={t('fromItem')}
+          onChange={(e) => setHolder({ ...holder, licence_type: e.target.value })} />
+      </Space>
+    </Modal>
   );
 }

@@ -1,31 +1,31 @@
-// Service items as the portal and the window see them: the latest deployed version of each process,
-// its application form (the start event's yw:formKey) and its steps for the service guide.
-import { api, get } from '../api.js';
-import { startFormKey } from '../util.js';
+// Service items as the portal and the window see them: the published catalogue (GET /items), each
+// item's pinned application form, and the public service guide.
+import { get } from '../api.js';
 
-export async function latestProcesses() {
-  const all = await get('/definitions');
-  const latest = new Map();
-  for (const d of all) if (!latest.has(d.process_id) || latest.get(d.process_id).version < d.version) latest.set(d.process_id, d);
-  return [...latest.values()].sort((a, b) => a.process_id.localeCompare(b.process_id));
+export async function catalogueItems() {
+  return (await get('/items?limit=500')).items;
 }
 
-export async function processXml(definitionId) {
-  return (await api('GET', `/definitions/${definitionId}/xml`, { raw: true })).text();
+export const itemDetail = (code, version) => get(`/items/${encodeURIComponent(code)}${version ? `?version=${version}` : ''}`);
+
+export const guideUrl = (code) => `/api/v1/items/${encodeURIComponent(code)}/guide`;
+
+/** The application form the item version pinned: {key, version, schema, ui_schema}. */
+export async function applicationForm(item) {
+  const key = item.document.application_form;
+  const version = item.form_versions[key];
+  const form = await get(`/forms/${encodeURIComponent(key)}${version ? `/versions/${version}` : ''}`);
+  return { ...form, key, version };
 }
 
-export async function applicationForm(definition) {
-  const key = startFormKey(await processXml(definition.id));
-  return key ? { key, ...(await get(`/forms/${key}`)) } : null;
-}
+/** What the tracking number's public page is (the receipt's QR code opens it). */
+export const progressPath = (trackingNumber) => `/progress/${encodeURIComponent(trackingNumber)}`;
 
-export function stepsOf(xml) {
-  const doc = new DOMParser().parseFromString(xml, 'application/xml');
-  const steps = [];
-  for (const el of doc.getElementsByTagNameNS('http://www.omg.org/spec/BPMN/20100524/MODEL', 'userTask')) {
-    steps.push({ id: el.getAttribute('id'), name: el.getAttribute('name') || el.getAttribute('id'),
-      groups: el.getAttributeNS('urn:yiwang:bpmn:1.0', 'candidateGroups'),
-      days: el.getAttributeNS('urn:yiwang:bpmn:1.0', 'timeLimit') });
-  }
-  return steps;
+/**
+ * The application form as the browser checks it: the applicant's account is the session's (online) or the
+ * one the clerk names, filled in on submit, so it is not asked for in the hidden field.
+ */
+export function withoutApplicant(schema) {
+  if (!schema?.properties?.applicant) return schema;
+  return { ...schema, required: (schema.required || []).filter((r) => r !== 'applicant') };
 }

@@ -46,7 +46,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if values["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=values["TRUSTED_PROXIES"], x_proto=values["TRUSTED_PROXIES"])
 
-    env = build_env(engine_config, db_engine=test_config.get("DB_ENGINE"))
+    # One material store for uploads and for checking what forms refer to (api/materials.py).
+    app.config["MATERIALS_DIR"] = values["MATERIALS_DIR"] or os.path.join(app.instance_path, "materials")
+    env = build_env(engine_config, db_engine=test_config.get("DB_ENGINE"), materials_dir=app.config["MATERIALS_DIR"])
     app.extensions["yiwang"] = env
 
     admission.init_app(app)

@@ -8,6 +8,7 @@ message (with its BPMN element and line where known) and a non-zero exit code.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ def _env(ctx, **overrides) -> EngineEnv:
     if options.get("db"):
         overrides["database_url"] = options["db"]
     overrides.setdefault("jobs", "inline")
-    env = build_env(EngineConfig.from_env(**overrides))
+    env = build_env(EngineConfig.from_env(**overrides), materials_dir=os.environ.get("YIWANG_MATERIALS_DIR") or None)
     ctx.call_on_close(env.close)  # the command's connections end with it
     return env
 

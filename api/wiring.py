@@ -30,12 +30,17 @@ def register_tables_and_jobs() -> None:
     from . import models  # noqa: F401
 
 
-def build_env(config: EngineConfig, *, db_engine=None, create_schema: bool = True) -> EngineEnv:
+def build_env(config: EngineConfig, *, db_engine=None, create_schema: bool = True,
+              materials_dir: str | None = None) -> EngineEnv:
+    """The engine as the API, the CLI and workers use it; ``materials_dir`` is the material store
+    that submitted upload references are checked against (none: not checked)."""
+    from forms.file_store import FileStore
     from processes.deadlines import load_calendar
     from processes.supervision import SWEEP_JOB
 
     register_tables_and_jobs()
-    env = EngineEnv(config, db_engine=db_engine, forms=FormBinding(), calendar=load_calendar)
+    files = FileStore(materials_dir) if materials_dir else None
+    env = EngineEnv(config, db_engine=db_engine, forms=FormBinding(files=files), calendar=load_calendar)
     env.periodic_jobs.append((SWEEP_JOB, SUPERVISION_SWEEP_S))
     if create_schema:
         from engine.db import Base

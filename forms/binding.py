@@ -16,11 +16,20 @@ from sqlalchemy.orm import Session
 from forms.errors import FormNotFound
 from forms.models import FormVersion
 from forms.store import get_form
-from forms.validation import compile_form, validate_submission
+from forms.materials import FileLookup
+from forms.validation import compile_form, validate_submission, verify_material_files
 
 
 class FormBinding:
-    """Forms as the engine sees them; stateless apart from the compiled-form cache."""
+    """Forms as the engine sees them; stateless apart from the compiled-form cache.
+
+    Given the material store (``files``), a submission's uploaded materials must be
+    files the store holds, with the size and type the reference claims: a form cannot
+    point at a file that was never uploaded.
+    """
+
+    def __init__(self, files: FileLookup | None = None) -> None:
+        self.files = files
 
     def known_keys(self, session: Session) -> set[str]:
         return set(session.scalars(select(FormVersion.form_key).distinct()))
@@ -45,7 +54,7 @@ class FormBinding:
             return [{"pointer": "", "code": "form-missing",
                      "message": f"form {form_key!r} version {version} is not published"}]
         compiled = compile_form(form.schema, known_hash=form.content_hash)
-        return [
-            {"pointer": e.pointer, "code": e.code, "message": e.message}
-            for e in validate_submission(compiled, data, locale)
-        ]
+        errors = validate_submission(compiled, data, locale)
+        if self.files is not None:
+            errors = errors + verify_material_files(self.files, compiled, data, locale)
+        return [{"pointer": e.pointer, "code": e.code, "message": e.message} for e in errors]

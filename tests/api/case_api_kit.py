@@ -33,9 +33,20 @@ def licence(licence_type: str, number: str) -> dict[str, str]:
     return {"source": "licence", "licence_type": licence_type, "licence_number": number}
 
 
+# Where the test app keeps uploaded materials (set by the ``app`` fixture): an application may
+# only refer to files the store holds, so :func:`upload` puts a real file there.
+MATERIALS: dict[str, Any] = {"dir": None}
+_SAMPLES = {"pdf": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"}
+
+
 def upload(name: str, fmt: str = "pdf") -> dict[str, Any]:
-    media = {"pdf": "application/pdf", "jpeg": "image/jpeg"}[fmt]
-    return {"source": "upload", "sha256": "ab" * 32, "size": 20480, "format": fmt, "media_type": media, "name": name}
+    """A material the applicant uploaded: a small file of that type in the app's material store."""
+    from forms.file_store import FileStore
+
+    if MATERIALS["dir"] is None:
+        raise RuntimeError("upload() needs the api 'app' fixture (it names the material store)")
+    content = _SAMPLES[fmt] + f"{name}\n".encode() * 200
+    return FileStore(MATERIALS["dir"]).put(content, name).reference()
 
 
 # -- applications ------------------------------------------------------------------------

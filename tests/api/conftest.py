@@ -54,7 +54,11 @@ def app(db_engine, tmp_path):
 
     app.extensions[case_settings.CONFIG] = CaseConfig(public_base_url="https://zwfw.example.gov.cn",
                                                       licence_key_file=str(tmp_path / "licence-key.pem"))
+    import case_api_kit
+
+    case_api_kit.MATERIALS["dir"] = app.config["MATERIALS_DIR"]
     yield app
+    case_api_kit.MATERIALS["dir"] = None
     app.extensions["yiwang"].dispatcher.close()
 
 

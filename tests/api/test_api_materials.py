@@ -156,11 +156,17 @@ def test_only_who_sees_the_case_in_full_reads_its_files_and_only_files_its_data_
     assert applicant.get(f"/api/v1/cases/no-such-case/materials/{contract['sha256']}").status_code == 404
 
 
-def test_a_reference_to_a_file_never_uploaded_reads_as_not_found(people, clock):
+def test_an_application_cannot_refer_to_a_file_never_uploaded(people, clock):
+    """A forged reference (a digest the store does not hold) is refused at opening, naming the field;
+    no case is opened."""
     clock.set(2026, 9, 28, 10)
     forged = {"source": "upload", "sha256": "cd" * 32, "size": 1000, "format": "pdf",
               "media_type": "application/pdf", "name": "伪造.pdf"}
     applicant = people["applicant"]
-    case_id = open_case(applicant, REAL_ESTATE, real_estate_application(contract=forged),
-                        id_number=BUYER_ID)["case_id"]
-    assert applicant.get(f"/api/v1/cases/{case_id}/materials/{'cd' * 32}").status_code == 404
+    body = {"item_code": REAL_ESTATE, "channel": "online", "data": real_estate_application(contract=forged),
+            "applicant": {"user": None, "id_number": BUYER_ID, "kind": "person"}}
+    refused = applicant.post("/api/v1/cases", json=body)
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert any(e["pointer"].endswith("/contract") for e in refused.get_json()["errors"]), refused.get_json()
+    assert applicant.get("/api/v1/cases").get_json()["items"] == []
+    assert applicant.get(f"/api/v1/cases/x/materials/{'cd' * 32}").status_code == 404

@@ -16,7 +16,7 @@ from datetime import datetime
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from . import event_index, task_index
+from . import event_index, event_subprocess, task_index
 from .errors import Conflict, DefinitionNotFound, InstanceNotFound
 from .instance_cache import CachedInstance
 from .models import InstanceTaskState, ProcessDefinition, ProcessInstance, utcnow
@@ -214,6 +214,7 @@ def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) 
     _write_task_rows(uow, instance_id, delta)
     task_index.sync(uow, loaded, delta)
     event_index.sync(uow, loaded, delta)
+    event_subprocess.record_started(uow, loaded, delta)
     for listener in env.step_listeners:
         listener(uow, loaded, delta)
     _remember_after_commit(uow, loaded, delta.fingerprint)

@@ -6,6 +6,8 @@
 * Service and script tasks are parsed into *deferred* specs (``manual = True``):
   ``do_engine_steps`` stops in front of them and a background job runs them, so a
   failing remote system becomes a retryable incident instead of a failed step.
+* Event subprocesses are parsed into :class:`~engine.event_subprocess.EventSubprocessSpec`
+  listeners started with their process, whatever event starts them.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.parser.task_parsers import SubprocessParser as SubprocessSpecLookup
 from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import (
     BusinessRuleTaskParser,
     CallActivityParser,
@@ -25,6 +28,7 @@ from SpiffWorkflow.spiff.parser.task_spec import (
 )
 from SpiffWorkflow.spiff.specs.defaults import ScriptTask, ServiceTask
 
+from .event_subprocess import EventSubprocessSpec, install_process_end, is_interrupting
 from .task_attributes import read_task_extensions
 
 YIWANG_NS = "urn:yiwang:bpmn:1.0"
@@ -66,7 +70,21 @@ class HumanTaskParser(_YiwangExtensions, UserTaskParser):
 
 
 class SubprocessParser(_YiwangExtensions, SubWorkflowParser):
-    pass
+    """Embedded subprocesses, and event subprocesses (``triggeredByEvent="true"``)."""
+
+    def create_task(self):
+        if self.node.get("triggeredByEvent") != "true":
+            return super().create_task()
+        extensions = self.parse_extensions()
+        return EventSubprocessSpec(
+            self.spec,
+            self.bpmn_id,
+            subworkflow_spec=SubprocessSpecLookup.get_subprocess_spec(self),
+            interrupting=is_interrupting(self.node),
+            prescript=extensions.get("preScript"),
+            postscript=extensions.get("postScript"),
+            **self.bpmn_attributes,
+        )
 
 
 class CallParser(_YiwangExtensions, CallActivityParser):
@@ -131,8 +149,28 @@ def _connector_params(node) -> dict:
     return params
 
 
+class YiwangProcessParser(SpiffProcessParser):
+    """Every event subprocess listens from the start of its process (none waits to be created on catch)."""
+
+    def create_spec(self):
+        spec = super().create_spec()
+        install_process_end(spec)
+        return spec
+
+    def add_tasks(self):
+        super().add_tasks()
+        start = self.spec.start
+        for name in start.trigger_specs:
+            listener = self.spec.task_specs[name]
+            start.connect(listener)
+            listener.connect(self.spec.end)
+        start.trigger_specs = []
+
+
 class YiwangParser(SpiffBpmnParser):
-    """SpiffBpmnParser with our attribute reading and deferred service/script tasks."""
+    """SpiffBpmnParser with our attribute reading, deferred service/script tasks and event subprocesses."""
+
+    PROCESS_PARSER_CLASS = YiwangProcessParser
 
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from collections import OrderedDict
 from typing import Any
 
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ScriptTaskConverter, ServiceTaskConverter
 
+from .event_subprocess import EventSubprocessConverter, EventSubprocessSpec, ProcessEnd
 from .parser import DeferredScriptTask, DeferredServiceTask
 
 
@@ -23,6 +25,8 @@ def make_registry():
     config = dict(SPIFF_CONFIG)
     config[DeferredServiceTask] = ServiceTaskConverter
     config[DeferredScriptTask] = ScriptTaskConverter
+    config[EventSubprocessSpec] = EventSubprocessConverter
+    config[ProcessEnd] = BpmnTaskSpecConverter
     return BpmnWorkflowSerializer.configure(config)
 
 

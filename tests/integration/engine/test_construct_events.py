@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from datetime import datetime, timedelta, timezone
@@ -14,7 +15,7 @@ from engine import events, queries
 from engine.actors import Actor
 from engine.errors import TaskNotReady
 from engine.events import NoMatchingEvent
-from engine.models import TimerIndex
+from engine.models import MessageSubscription, ProcessDefinition, TimerIndex
 from support.engine_kit import (
     assert_survives_restart,
     complete,
@@ -59,6 +60,27 @@ def send(env, name: str, payload: dict | None = None, **where) -> list[str]:
 def timers_due(env, instance_id: str) -> list[datetime]:
     with env.unit_of_work() as uow:
         return list(uow.session.scalars(select(TimerIndex.due_at).where(TimerIndex.instance_id == instance_id)))
+
+
+def subscribed(env, instance_id: str) -> list[str]:
+    with env.unit_of_work() as uow:
+        return sorted(uow.session.scalars(
+            select(MessageSubscription.message_name).where(MessageSubscription.instance_id == instance_id)))
+
+
+def as_stored_before_listeners(stored: dict, event_subprocess: str) -> dict:
+    """A definition's specs as SpiffWorkflow wired a message event subprocess: created on catch."""
+    stored = copy.deepcopy(stored)
+    specs = stored["spec"]["task_specs"]
+    listener = specs[event_subprocess]
+    del listener["interrupting"]
+    listener.update(typename="SubWorkflowTask", inputs=[], outputs=[])
+    specs["Start"]["outputs"].remove(event_subprocess)
+    specs["Start"]["trigger_specs"] = [event_subprocess]
+    end_join = specs[f"{stored['spec']['name']}.EndJoin"]
+    end_join["inputs"].remove(event_subprocess)
+    end_join["typename"] = "_EndJoin"
+    return stored
 
 
 def task_states(env, instance_id: str) -> dict[str, str]:
@@ -379,8 +401,6 @@ def test_a_message_event_subprocess_is_delivered_to_the_waiting_case_not_a_new_o
         assert [i["id"] for i in queries.list_instances(uow)] == [case]
 
 
-@pytest.mark.xfail(strict=True, reason="engine: SpiffWorkflow 3.2 starts a message event subprocess next to the "
-                   "main flow but never interrupts it (isInterrupting is ignored): 'review' stays ready")
 def test_a_message_event_subprocess_interrupts_the_case_wherever_it_is(env):
     case = start(env, deployed(env, "event_subprocess"), business_key="BK-9")
     review = one_ready(env, case, "review")
@@ -410,8 +430,6 @@ def test_a_timer_event_subprocess_reminds_the_lead_wherever_the_case_is(env):
     assert instance(env, case)["status"] == "completed"
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a timer-started event subprocess is parsed as a parallel path from "
-                   "Start to End, so the case stays running (waiting for the timer) after its main flow ended")
 def test_a_case_ends_with_its_main_flow_even_while_an_event_subprocess_waits(env):
     case = start(env, deployed(env, "event_subprocess_timer"))
     assert_survives_restart(env, case)
@@ -420,6 +438,136 @@ def test_a_case_ends_with_its_main_flow_even_while_an_event_subprocess_waits(env
 
     assert instance(env, case)["status"] == "completed"
     assert timers_due(env, case) == []
+
+
+def test_a_case_ends_with_its_main_flow_and_stops_listening_for_its_event_subprocesses(env):
+    case = start(env, deployed(env, "event_subprocess_overdue"), business_key="BK-10")
+    assert (len(timers_due(env, case)), subscribed(env, case)) == (1, ["withdrawal_requested"])
+    assert_survives_restart(env, case)
+
+    complete(env, one_ready(env, case, "review"))
+
+    assert instance(env, case)["status"] == "completed"
+    assert (timers_due(env, case), subscribed(env, case)) == ([], [])
+    with pytest.raises(NoMatchingEvent):
+        send(env, "withdrawal_requested", business_key="BK-10")
+    assert [h["action"] for h in history(env, case)] == ["instance.started", "task.completed"]
+
+
+def test_an_interruption_takes_the_work_off_the_queue_stops_the_other_events_and_is_in_the_history(env):
+    case = start(env, deployed(env, "event_subprocess_overdue"), business_key="BK-11")
+    review = one_ready(env, case, "review")
+
+    send(env, "withdrawal_requested", {"reason": "撤回"}, business_key="BK-11")
+
+    assert ready_elements(env, case) == ["confirm_withdrawal"]
+    assert task_states(env, case) == {"review": "cancelled", "confirm_withdrawal": "ready"}
+    with pytest.raises(TaskNotReady):
+        complete(env, review, {})
+    assert (timers_due(env, case), subscribed(env, case)) == ([], [])
+    *_, received, interrupted = history(env, case)
+    assert received["action"] == "message.received"
+    assert (interrupted["action"], interrupted["element_id"], interrupted["details"]) == (
+        "event_subprocess.started", "on_withdrawal",
+        {"start_event": "withdrawal_requested", "interrupting": True, "cancelled": ["review"]})
+    assert_survives_restart(env, case)
+
+    complete(env, one_ready(env, case, "confirm_withdrawal"))
+
+    assert instance(env, case)["status"] == "completed"
+    assert [h["action"] for h in history(env, case)].count("event_subprocess.started") == 1
+
+
+def test_an_interrupting_timer_event_subprocess_closes_the_overdue_case_wherever_it_is(env):
+    case = start(env, deployed(env, "event_subprocess_overdue"), business_key="BK-12")
+    assert_survives_restart(env, case)
+
+    assert fire_timers(env, case) == 1
+
+    assert ready_elements(env, case) == ["close_overdue"]
+    assert task_states(env, case)["review"] == "cancelled"
+    assert subscribed(env, case) == []
+    assert history(env, case)[-1]["details"]["cancelled"] == ["review"]
+    assert_survives_restart(env, case)
+    complete(env, one_ready(env, case, "close_overdue"))
+    assert instance(env, case)["status"] == "completed"
+
+
+def test_a_non_interrupting_message_event_subprocess_runs_alongside_as_often_as_it_is_sent(env):
+    case = start(env, deployed(env, "event_subprocess_noninterrupting"), business_key="BK-13")
+    assert_survives_restart(env, case)
+
+    for note in ("补充身份证复印件", "更正联系电话"):
+        assert send(env, "note_added", {"note": note}, business_key="BK-13") == [case]
+
+    assert ready_elements(env, case) == ["read_note", "read_note", "review"]
+    assert subscribed(env, case) == ["note_added"]
+    started = [h["details"] for h in history(env, case) if h["action"] == "event_subprocess.started"]
+    assert started == [{"start_event": "note_added", "interrupting": False, "cancelled": []}] * 2
+    assert_survives_restart(env, case)
+    complete(env, one_ready(env, case, "review"))
+    assert instance(env, case)["status"] == "running"
+    for task in ready(env, case):
+        complete(env, task)
+    assert instance(env, case)["status"] == "completed"
+    assert subscribed(env, case) == []
+
+
+def test_a_started_non_interrupting_event_subprocess_keeps_the_case_open_until_it_ends(env):
+    case = start(env, deployed(env, "event_subprocess_timer"))
+    fire_timers(env, case)
+
+    complete(env, one_ready(env, case, "review"))
+
+    assert (instance(env, case)["status"], ready_elements(env, case)) == ("running", ["remind_lead"])
+    assert timers_due(env, case) == []
+    assert_survives_restart(env, case)
+    complete(env, one_ready(env, case, "remind_lead"))
+    assert instance(env, case)["status"] == "completed"
+
+
+@pytest.mark.parametrize(("replaced", "worked"), [(False, "examine"), (True, "register_replacement")])
+def test_an_event_subprocess_in_a_subprocess_interrupts_only_that_subprocess(env, replaced, worked):
+    case = start(env, deployed(env, "event_subprocess_nested"), business_key="BK-17")
+    assert_survives_restart(env, case)
+
+    if replaced:
+        assert send(env, "materials_replaced", business_key="BK-17") == [case]
+        assert task_states(env, case) == {"examine": "cancelled", "register_replacement": "ready"}
+        assert_survives_restart(env, case)
+    complete(env, one_ready(env, case, worked))
+
+    assert ready_elements(env, case) == ["decide"]
+    assert subscribed(env, case) == []
+    complete(env, one_ready(env, case, "decide"))
+    assert instance(env, case)["status"] == "completed"
+
+
+def test_a_withdrawal_in_one_case_leaves_later_cases_of_the_process_alone(env):
+    withdrawn = start(env, deployed(env, "event_subprocess"), business_key="BK-14")
+    assert send(env, "withdrawal_requested", business_key="BK-14") == [withdrawn]
+
+    later = start(env, "event_subprocess", business_key="BK-15")
+
+    assert ready_elements(env, later) == ["review"]
+    complete(env, one_ready(env, later, "review"))
+    assert instance(env, later)["status"] == "completed"
+
+
+def test_a_case_of_a_definition_stored_before_event_subprocesses_listened_still_runs(env):
+    """Definitions are immutable: one deployed with SpiffWorkflow's own wiring keeps it."""
+    deployed(env, "event_subprocess")
+    with env.unit_of_work() as uow:
+        definition = uow.session.scalars(select(ProcessDefinition)).one()
+        definition.spec = as_stored_before_listeners(definition.spec, "on_withdrawal")
+        uow.commit()
+    case = start(env, "event_subprocess", business_key="BK-16")
+    assert_survives_restart(env, case)
+
+    assert send(env, "withdrawal_requested", business_key="BK-16") == [case]
+
+    assert ready_elements(env, case) == ["confirm_withdrawal", "review"]
+    assert_survives_restart(env, case)
 
 
 def test_a_signal_from_outside_reaches_every_case_waiting_for_it(env):

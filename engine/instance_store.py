@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from . import event_index, event_subprocess, task_index
+from . import event_index, event_subprocess, history, task_index
 from .errors import Conflict, DefinitionNotFound, InstanceNotFound
 from .instance_cache import CachedInstance
 from .models import InstanceTaskState, ProcessDefinition, ProcessInstance, utcnow
@@ -211,6 +213,8 @@ def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) 
     instance_id = row.id
     uow.saved_status[instance_id] = row.status
     _write_row(session, row, is_new=loaded.is_new)
+    if row.status == "completed" and row.ended_at == row.updated_at:  # it ended with this step
+        _record_end(uow, instance_id, wf, delta)
     _write_task_rows(uow, instance_id, delta)
     task_index.sync(uow, loaded, delta)
     event_index.sync(uow, loaded, delta)
@@ -219,6 +223,18 @@ def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) 
         listener(uow, loaded, delta)
     _remember_after_commit(uow, loaded, delta.fingerprint)
     return delta
+
+
+def _record_end(uow: UnitOfWork, instance_id: str, wf: BpmnWorkflow, delta: StateDelta) -> None:
+    """History: the case completed, and at which end event(s) of its process (a refusal, an approval ...)."""
+    ends = []
+    for task_id in delta.upserts:
+        task = wf.get_task_from_id(uuid.UUID(task_id))
+        if (task is not None and task.workflow is wf and isinstance(task.task_spec, EndEvent)
+                and task.state == TaskState.COMPLETED):
+            ends.append(task.task_spec.bpmn_id)
+    history.record(uow, instance_id, "instance.completed", None,
+                   element_id=ends[0] if ends else None, end_events=sorted(ends))
 
 
 def _write_row(session, row: InstanceRow, *, is_new: bool) -> None:

@@ -37,6 +37,7 @@ from .deadlines import (
     require_aware,
     step_clock,
 )
+from .outcomes import completed_outcome
 from .receipts import allocate_tracking_number, case_by_tracking_number, opening_day
 
 ENDED = {"completed": "completed", "terminated": "cancelled", "cancelled": "cancelled"}
@@ -218,7 +219,8 @@ def sync_closure(session, case: Case, now: datetime) -> None:
     status = session.scalar(select(ProcessInstance.status).where(ProcessInstance.id == case.instance_id))
     if status in ENDED:
         case.closed_at = now
-        case.outcome = case.outcome or ENDED[status]
+        if case.outcome is None:
+            case.outcome = completed_outcome(session, case.instance_id) if status == "completed" else ENDED[status]
 
 
 # -- reading ----------------------------------------------------------------

@@ -27,7 +27,20 @@ def test_someone_without_local_registration_goes_to_an_officer_of_the_district(a
     assert as_demo("tax.officer").get(f"/api/v1/cases/{case_id}").status_code == 404
 
     complete(officer, case_id, "manual_review", {"review_decision": "approve", "monthly_amount": 200})
-    assert case(applicant, case_id)["status"] == "completed"
+    assert (case(applicant, case_id)["status"], case(applicant, case_id)["outcome"]) == ("completed", "completed")
+
+
+def test_an_officers_refusal_closes_the_case_as_denied_not_as_granted(app, as_demo):
+    """The process ends at the end event marked yw:notice="refusal" (不予发放): the case is closed with
+    the outcome ``denied``, which the statistics count as decided and the public page shows as concluded."""
+    applicant, officer = as_demo("applicant"), as_demo("civil.officer")
+    data = elderly_application(88, local=False, residence_permit={
+        "source": "licence", "licence_type": "AH-RESIDENCE-PERMIT", "licence_number": "340503-JZ-2017-889"})
+    receipt = open_case(applicant, ELDERLY, data, id_number=elder_id(88))
+    complete(officer, receipt["case_id"], "manual_review", {"review_decision": "refuse", "reason": "居住年限不足"})
+    stored = case(applicant, receipt["case_id"])
+    assert (stored["status"], stored["outcome"]) == ("completed", "denied")
+    assert progress(app, receipt["tracking_number"])["status_label"] == "已办结"
 
 
 def test_an_application_that_cannot_be_opened_is_refused_with_every_problem_and_nothing_stored(as_demo):

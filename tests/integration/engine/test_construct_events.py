@@ -104,7 +104,8 @@ def test_a_case_runs_from_its_start_event_through_its_task_to_its_end_event(env)
     assert view["status"] == "completed"
     assert view["ended_at"] is not None
     assert view["data"] == {"applicant": "zhang3", "acceptance": "accept"}
-    assert [h["action"] for h in history(env, case)] == ["instance.started", "task.completed"]
+    assert [h["action"] for h in history(env, case)] == ["instance.started", "task.completed", "instance.completed"]
+    assert history(env, case)[-1]["element_id"] == "done"
 
 
 def test_a_terminate_end_event_ends_the_case_and_takes_back_the_parallel_review(env):
@@ -451,7 +452,7 @@ def test_a_case_ends_with_its_main_flow_and_stops_listening_for_its_event_subpro
     assert (timers_due(env, case), subscribed(env, case)) == ([], [])
     with pytest.raises(NoMatchingEvent):
         send(env, "withdrawal_requested", business_key="BK-10")
-    assert [h["action"] for h in history(env, case)] == ["instance.started", "task.completed"]
+    assert [h["action"] for h in history(env, case)] == ["instance.started", "task.completed", "instance.completed"]
 
 
 def test_an_interruption_takes_the_work_off_the_queue_stops_the_other_events_and_is_in_the_history(env):

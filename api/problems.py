@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import traceback
 from typing import Any
 
 from flask import Flask, current_app, jsonify, request
@@ -27,6 +28,7 @@ from forms import errors as form_errors
 from processes import case_errors, item_errors
 
 from . import errors as api_errors
+from .masking import mask_for_log
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +194,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
-        log.exception("unhandled error")
+        # The traceback is kept, but an exception's text may quote the data it was given.
+        trace = "".join(traceback.format_exception(err))
+        log.error("%s", mask_for_log(f"unhandled error on {request.method} {request.path}\n{trace}"))
         _audit(500, err)
         return problem(500, "internal error; it has been logged", "internal-error")
 

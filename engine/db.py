@@ -7,6 +7,8 @@ background workers use :func:`make_session_factory` directly.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -35,13 +37,22 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _no_rows(record: logging.LogRecord) -> bool:
+    """SQLAlchemy's DEBUG output lists every fetched row: case data, password hashes."""
+    return record.msg != "Row %r"
+
+
 def make_db_engine(url: str, **kwargs) -> Engine:
     """Create a SQLAlchemy engine with the settings this project relies on.
 
     Statement parameters never appear in error messages (they may hold ID numbers,
-    password hashes or tokens, and error messages end up in logs).
+    password hashes or tokens, and error messages end up in logs), nor fetched rows
+    in the log, whatever its level.
     """
     kwargs.setdefault("hide_parameters", True)
+    rows_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if _no_rows not in rows_logger.filters:
+        rows_logger.addFilter(_no_rows)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         db_engine = create_engine(url, **kwargs)

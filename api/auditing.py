@@ -16,7 +16,7 @@ from typing import Any
 from flask import g, request
 
 from . import audit
-from .auth import env, source_address
+from .auth import current_principal, env, source_address
 from .masking import mask
 
 
@@ -53,6 +53,12 @@ def context() -> AuditContext | None:
 
 def _actor_name() -> str | None:
     principal = g.get("principal")
+    if principal is None and "principal" not in g:
+        # Refused before any handler ran (a method the route does not offer): who was it?
+        try:
+            principal = current_principal()
+        except Exception:  # noqa: BLE001 - bad credentials: the record names nobody
+            principal = None
     if principal is not None:
         return principal.username
     return g.get("attempted_user")

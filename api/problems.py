@@ -188,7 +188,8 @@ def init_app(app: Flask) -> None:
     def http_error(err: HTTPException):
         status = err.code or 500
         if status >= 400:
-            _audit(status, err)
+            # A method a resource does not offer (writing to the audit trail ...) is a refusal too.
+            _audit(status, err if status != 405 else api_errors.Forbidden(err.description or "method not allowed"))
         headers = {k: v for k, v in err.get_headers() if k.lower() not in {"content-type", "content-length"}}
         return problem(status, err.description or err.name, err.name.lower().replace(" ", "-"), headers)
 

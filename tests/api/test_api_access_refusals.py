@@ -71,7 +71,11 @@ def test_an_auditor_cannot_change_or_delete_audit_records_through_the_api(
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["type"].endswith("method-not-allowed" if status == 405 else "not-found")
-    assert chain(env) == before
+    after = chain(env)
+    assert after[:len(before)] == before  # nothing changed ...
+    if status == 405:  # ... and the attempt itself is on the record
+        attempts = [r for r in audit_rows(env, actor="auditor1", result="denied") if r.details.get("status") == 405]
+        assert [r.action for r in attempts] == [f"{method} {path.format(case=case['id'])}"]
     assert auditor.get("/api/v1/audit/verify").get_json()["ok"]
 
 

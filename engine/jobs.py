@@ -73,7 +73,9 @@ def run_job(env, job_id: int) -> bool:
             _resolve_incidents(uow, job)
             uow.commit()
     except Exception as err:  # noqa: BLE001 - any failure becomes an incident, never a lost step
-        log.warning("job %s (%s) failed: %s", job.id, job.kind, err)
+        # The message may quote case data (a connector's error): it goes to the incident, which
+        # access rules guard, not to the log.
+        log.warning("job %s (%s) failed with %s; see its incident", job.id, job.kind, type(err).__name__)
         _record_failure(env, job, err)
     return True
 

@@ -9,7 +9,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from .config import EngineConfig
-from .connectors import ConnectorRegistry
+from .connectors import ConnectorCall, ConnectorRegistry
 from .expressions import SafeScriptEnvironment
 from .sandbox import run_script
 
@@ -23,7 +23,8 @@ class EngineScriptEngine(PythonScriptEngine):
 
     def call_service(self, task, operation_name=None, operation_params=None, **_: Any) -> str:
         params = {name: p.get("value") for name, p in (operation_params or {}).items()}
-        result = self.connectors.call(operation_name, params, dict(task.data))
+        call = ConnectorCall(task_id=str(task.id), element_id=task.task_spec.bpmn_id)
+        result = self.connectors.call(operation_name, params, dict(task.data), call=call)
         # SpiffWorkflow's ServiceTask json.loads what we return.
         return json.dumps(result, ensure_ascii=False, default=str)
 

@@ -164,6 +164,28 @@ def test_a_failing_service_task_becomes_an_incident_and_completes_when_retried_a
     assert "incident.retried" in actions(env, case)
 
 
+def test_a_connector_gets_the_same_idempotency_key_on_every_attempt_of_a_service_task(env):
+    """Calls are at least once; the key lets the remote system recognise a repeat."""
+    keys = []
+
+    def issue(params, data, *, call):
+        keys.append((call.idempotency_key, call.element_id))
+        if len(keys) == 1:
+            raise ConnectionError("证照系统超时")
+        return {"licence_no": "L-1"}
+
+    env.connectors.register("licence.issue", issue)
+    case = start(env, deployed(env, "service_task"), {"applicant": "zhang3"})
+    [incident] = open_incidents(env, case)
+    jobs.retry_incident(env.unit_of_work(), incident["id"], actor=OPERATOR)
+
+    one_ready(env, case, "deliver")
+    assert len(keys) == 2 and keys[0] == keys[1] and keys[0][1] == "issue_licence"
+    second = start(env, deployed(env, "service_task"), {"applicant": "li4"})
+    one_ready(env, second, "deliver")
+    assert keys[2][0] != keys[0][0]  # another task, another key
+
+
 def test_a_failing_service_task_is_retried_by_the_scheduler_once_its_backoff_is_over(make_env):
     env = make_env(job_backoff_s=0.5)
     connector = FlakyConnector(failures=1)

@@ -204,3 +204,11 @@ def report(label: str, result: dict) -> str:
         f"| {c['engine_step_ms'] / c['spiff_step_ms']:.2f}x |",
     ]
     return "\n".join(lines)
+
+
+def verdicts(label: str, result: dict) -> list[tuple[str, float, str, bool]]:
+    g, c = result["growth"], result["cases"]
+    growth = g["long"]["engine_ms"] / g["short"]["engine_ms"]
+    step = c["engine_step_ms"] / c["spiff_step_ms"]
+    return [(f"1. one-window user step, persisted / in-memory ({label})", step, "<= 2x", step <= 2),
+            (f"issue 2: step growth, 501 / 5 completed tasks ({label})", growth, "<= 1.5x", growth <= 1.5)]

@@ -130,6 +130,11 @@ def _same_task(base: str, sessions: list[requests.Session], task_id: str) -> dic
 
 
 def run(base_url: str, *, tasks: int = 200, clerks: int = 50) -> str:
+    return report(measure(base_url, tasks=tasks, clerks=clerks))
+
+
+def measure(base_url: str, *, tasks: int = 200, clerks: int = 50) -> dict:
+    """Run the HTTP benchmark; raises SystemExit (with the table) when a concurrency claim fails."""
     from api.wiring import build_env
 
     url = _url(base_url)
@@ -164,24 +169,37 @@ def run(base_url: str, *, tasks: int = 200, clerks: int = 50) -> str:
     env.close()
     latencies.sort()
     p50, p95 = statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.95) - 1] * 1000
-    lines = [
-        f"## task completions over HTTP (gunicorn 2 workers x 8 threads, PostgreSQL, {clerks} clerks)", "",
-        "| measurement | value |", "|---|---|",
-        f"| in-process persisted rate (engine API, same database) | {in_process_rate:.0f} completions/s |",
-        f"| HTTP rate | {http_rate:.0f} completions/s |",
-        f"| HTTP / in-process | {http_rate / in_process_rate:.2f} (goal: >= 0.5) |",
-        f"| latency p50 / p95 | {p50:.1f} ms / {p95:.1f} ms |",
-        f"| statuses | {dict(sorted(statuses.items()))} |",
-        f"| completed exactly once (index / history) | {done} / {logged} of {tasks + 1} |",
-        f"| {clerks} clerks completing one task at once | {dict(sorted(contest.items()))} |",
-    ]
     ok = statuses == {200: tasks} and done == logged == tasks + 1 and contest.get(200) == 1 \
         and sum(contest.values()) == clerks and set(contest) <= {200, 409}
-    lines.append(f"| all claims hold | {'yes' if ok else 'NO'} |")
     admin = make_db_engine(base_url)
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
     admin.dispose()
+    result = {"tasks": tasks, "clerks": clerks, "in_process_rate": in_process_rate, "http_rate": http_rate,
+              "p50": p50, "p95": p95, "statuses": statuses, "done": done, "logged": logged, "contest": contest,
+              "ok": ok}
     if not ok:
-        raise SystemExit("\n".join(lines))
+        raise SystemExit(report(result))
+    return result
+
+
+def report(r: dict) -> str:
+    tasks, clerks = r["tasks"], r["clerks"]
+    lines = [
+        f"## task completions over HTTP (gunicorn 2 workers x 8 threads, PostgreSQL, {clerks} clerks)", "",
+        "| measurement | value |", "|---|---|",
+        f"| in-process persisted rate (engine API, same database) | {r['in_process_rate']:.0f} completions/s |",
+        f"| HTTP rate | {r['http_rate']:.0f} completions/s |",
+        f"| HTTP / in-process | {r['http_rate'] / r['in_process_rate']:.2f} (goal: >= 0.5) |",
+        f"| latency p50 / p95 | {r['p50']:.1f} ms / {r['p95']:.1f} ms |",
+        f"| statuses | {dict(sorted(r['statuses'].items()))} |",
+        f"| completed exactly once (index / history) | {r['done']} / {r['logged']} of {tasks + 1} |",
+        f"| {clerks} clerks completing one task at once | {dict(sorted(r['contest'].items()))} |",
+        f"| all claims hold | {'yes' if r['ok'] else 'NO'} |",
+    ]
     return "\n".join(lines)
+
+
+def verdicts(r: dict) -> list[tuple[str, float, str, bool]]:
+    ratio = r["http_rate"] / r["in_process_rate"]
+    return [("3. HTTP completions / in-process persisted rate", ratio, ">= 0.5", ratio >= 0.5 and r["ok"])]

@@ -9,11 +9,13 @@ correlation never have to deserialize an instance.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -183,6 +185,36 @@ class WorkTaskCandidate(Base):
     state: Mapped[str] = mapped_column(String(20))
     process_id: Mapped[str] = mapped_column(String(255))
     due_sort: Mapped[datetime] = mapped_column(UtcDateTime(), default=NO_DEADLINE)
+
+
+class TaskLightDelta(Base):
+    """One signed change of a department's open tasks, keyed by what decides their light.
+
+    Appended in the step's own transaction (+1 when a task opens for the group, -1 when
+    it closes) and never updated, so concurrent steps of one department never wait on a
+    shared row; :func:`engine.task_lights.compact` folds these rows into
+    :class:`TaskLightCount`. See :mod:`engine.task_lights`.
+    """
+
+    __tablename__ = "task_light_delta"
+    __table_args__ = (Index("ix_task_light_delta_group", "group_name"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(255))
+    created_day: Mapped[date] = mapped_column(Date)  # the task's creation day, China Standard Time
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())  # NO_DEADLINE when the task has none
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class TaskLightCount(Base):
+    """Compacted open-task counts per (group, creation day, deadline); written only by compaction."""
+
+    __tablename__ = "task_light_count"
+
+    group_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
 
 
 class InstanceCopy(Base):

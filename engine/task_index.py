@@ -12,7 +12,7 @@ from uuid import UUID
 from sqlalchemy import bindparam, insert, update
 from SpiffWorkflow.util.task import TaskState
 
-from . import assignment
+from . import assignment, task_lights
 from .models import NO_DEADLINE, WorkTask, WorkTaskCandidate, utcnow
 from .task_kinds import human_kind, loop_item
 
@@ -42,6 +42,7 @@ def sync(uow, loaded, delta) -> None:
             _finish(uow, ids, state, now, loaded.completed_by)
     if reopened:
         _reopen(uow, [str(t.id) for t in reopened], now)
+    task_lights.follow(uow, [str(t.id) for t in new + reopened] + finished["completed"] + finished["cancelled"])
 
 
 _INSERT_WORK = insert(WorkTask.__table__)

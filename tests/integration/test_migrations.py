@@ -61,4 +61,4 @@ def test_yiwang_db_upgrade_builds_a_new_database(tmp_path):
     result = subprocess.run([sys.executable, "-m", "api", "--db", url, "db", "upgrade"], cwd=tmp_path,
                             env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "database at revision 0001" in result.stdout
+    assert "database at revision 0002" in result.stdout

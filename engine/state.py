@@ -31,9 +31,12 @@ from .workflow import YiwangWorkflow
 
 FORMAT_VERSION = 1
 
-# Tasks in these states can change without a state change (data, internal data,
-# multi-instance bookkeeping), so they are written on every save.
-_VOLATILE = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
+# Tasks in these states can change without a state change (a waiting join or event's
+# internal data, a multi-instance parent's collected results), so they are written on
+# every save. A READY task is not among them: its data is set when it becomes ready and
+# changes only when it is worked (which changes its state), so a step rewrites only the
+# ready tasks it touched — not the 499 untouched ones of a 500-department countersign.
+_VOLATILE = TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
 
 # format version -> function upgrading (meta, task bodies) in place to the next version.
 MIGRATIONS: dict[int, Callable[[dict[str, Any], dict[str, dict[str, Any]]], int]] = {}

@@ -142,7 +142,7 @@ def _raise(session, case: Case, subject: str, level: str, clock: Clock | None, n
 # -- what supervisors read --------------------------------------------------
 SUPERVISED_COLUMNS = ("tracking_number", "item_code", "item_name", "department", "region_code", "channel",
                       "opened_at", "promised_days", "paused_days", "due_at", "light", "light_at",
-                      "outcome", "closed_at")
+                      "outcome", "closed_at", "case_id")
 
 
 def supervised_cases(session, *, item_code: str | None = None, department: str | None = None,
@@ -164,7 +164,9 @@ def supervised_cases(session, *, item_code: str | None = None, department: str |
     if regions is not None:
         query = query.where(Case.region_code.in_(sorted(regions)))
     rows = session.scalars(query.order_by(Case.due_at, Case.tracking_number).limit(limit).offset(offset))
-    return [{column: getattr(case, column) for column in SUPERVISED_COLUMNS} for case in rows]
+    # case_id (the case's instance id) comes last so the CSV's earlier columns keep their places.
+    return [{column: case.instance_id if column == "case_id" else getattr(case, column)
+             for column in SUPERVISED_COLUMNS} for case in rows]
 
 
 def supervised_cases_csv(session, **filters: Any) -> str:

@@ -35,6 +35,7 @@ class SupervisedCaseSchema(Schema):
     light_at = Timestamp(allow_none=True, metadata={"description": "when the light last changed"})
     outcome = fields.String(allow_none=True)
     closed_at = Timestamp(allow_none=True)
+    case_id = fields.String(required=True, metadata={"description": "the case's instance id (GET /cases/{id})"})
 
 
 class NoticeQuerySchema(QuerySchema):

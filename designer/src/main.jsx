@@ -85,7 +85,8 @@ function Shell() {
   const current = path.split('/')[1];
   return (
     <I18nContext.Provider value={i18n}>
-      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#c41d24' } }}>
+      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#c41d24' } }}
+        button={{ autoInsertSpace: false }}>
         <AntApp>
           <SessionContext.Provider value={me}>
             <Layout style={{ minHeight: '100vh' }}>

@@ -49,6 +49,7 @@ def test_an_overdue_case_turns_red_across_national_day_and_supervisors_find_and_
     query = {"light": "red", "department": DEPARTMENT, "region_code": "340500", "item_code": REAL_ESTATE}
     (red,) = ok(supervisor.get("/api/v1/supervision/cases", query_string=query))
     assert (red["tracking_number"], red["light_at"]) == (receipt["tracking_number"], "2026-10-11T01:00:00+00:00")
+    assert red["case_id"] == case_id  # the drill-down opens GET /cases/{case_id} straight away
     assert ok(supervisor.get("/api/v1/supervision/cases", query_string={"light": "green"})) == []
     exported = supervisor.get("/api/v1/supervision/cases.csv", query_string={"light": "red"})
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
@@ -56,6 +57,7 @@ def test_an_overdue_case_turns_red_across_national_day_and_supervisors_find_and_
     assert header.startswith("tracking_number,item_code,item_name,department,region_code,channel,opened_at")
     assert row.startswith(f"{receipt['tracking_number']},{REAL_ESTATE},存量房买卖转移登记,{DEPARTMENT},340500,online,"
                           "2026-09-28 10:00:00,5,0,2026-10-10 23:59:59,red,2026-10-11 09:00:00")
+    assert header.endswith(",outcome,closed_at,case_id") and row.endswith(f",{case_id}")
 
     notices = ok(supervisor.get("/api/v1/supervision/notices", query_string={"department": DEPARTMENT}))
     assert [(n["subject"], n["level"]) for n in notices] == [("case", "yellow"), ("case", "red")]

@@ -18,6 +18,10 @@ from e2e_kit import api_get, loaded_image_width, pick, png_file, shot
 FORMS = {"e2e_accept": "acceptance", "e2e_correct": "correction", "e2e_opinion": "opinion", "e2e_issue": "issue"}
 ITEM = "E2E-XK-001"
 COMPANY = "苏州示例科技有限公司"
+DEPARTMENTS = {"market": "市场监管局", "fire": "消防救援支队"}  # the groups' titles (conftest.py)
+# Action codes the server writes to the history; the screens show their labels, never the codes.
+RAW_ACTIONS = ("instance.started", "case.opened", "task.completed", "task.claimed", "task.opinion",
+               "case.correction_requested", "case.corrections_resubmitted", "licence.issued")
 
 
 def resident_id(body: str) -> str:
@@ -107,6 +111,20 @@ def case_of(page, server: str, case_id: str) -> dict:
     return api_get(page, server, f"/cases/{case_id}")
 
 
+def history_text(page, scope: str = "[data-testid=task-page]") -> str:
+    """The case history as the screen shows it (labels, steps, decisions, who and when)."""
+    text = page.locator(f"{scope} [data-testid=history]").inner_text()
+    for code in RAW_ACTIONS:
+        assert code not in text, code
+    return text
+
+
+def buttons(page) -> set[str]:
+    """The action buttons offered on the open task page."""
+    return {b.get_attribute("data-testid") for b in page.locator(
+        "[data-testid=task-form] button[data-testid^=action-], [data-testid=task-form] [data-testid=issue-licence]").all()}
+
+
 @pytest.mark.slow
 def test_an_item_built_in_the_designer_runs_from_application_to_result(login, server, browser, tmp_path):
     designer = login("designer1")
@@ -128,8 +146,11 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
     applicant.set_input_files("[data-testid=material-licence_copy] input[type=file]",
                               str(png_file(tmp_path / "营业执照.png")))
     applicant.wait_for_selector("[data-testid=material-licence_copy] [data-testid=material-name]:has-text('营业执照.png')")
-    applicant.check("[data-testid=apply-form] label.ant-checkbox-wrapper:has-text('market') input")
-    applicant.check("[data-testid=apply-form] label.ant-checkbox-wrapper:has-text('fire') input")
+    # The countersigning departments are offered by their titles; the stored values stay the group codes.
+    labels = applicant.locator("[data-testid=apply-form] label.ant-checkbox-wrapper").all_inner_texts()
+    assert sorted(labels) == sorted(DEPARTMENTS.values())
+    applicant.check(f"[data-testid=apply-form] label.ant-checkbox-wrapper:has-text('{DEPARTMENTS['market']}') input")
+    applicant.check(f"[data-testid=apply-form] label.ant-checkbox-wrapper:has-text('{DEPARTMENTS['fire']}') input")
     shot(applicant, "portal-apply")
     applicant.click("[data-testid=apply-submit]")
     applicant.wait_for_selector("[data-testid=case-page]")
@@ -144,6 +165,7 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
     assert progress_url == f"{server}/progress/{number}"
     material = api_get(applicant, server, f"/instances/{case_id}")["data"]["licence_copy"]
     assert (material["source"], material["format"], material["name"]) == ("upload", "png", "营业执照.png")
+    assert sorted(api_get(applicant, server, f"/instances/{case_id}")["data"]["departments"]) == ["fire", "market"]
 
     # The clerk sees the material with its preview and asks for corrections once (one notice lists it all).
     clerk = login("clerk1")
@@ -151,6 +173,14 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
     open_task(clerk, server, "窗口受理")
     clerk.locator("[data-testid=materials] [data-testid=material-preview]").wait_for()
     assert loaded_image_width(clerk, "[data-testid=materials] [data-testid=material-preview]") == 24
+    # The acceptance step offers the acceptance decisions, not the e-licence; the history reads as labels.
+    assert buttons(clerk) == {"action-accept", "action-correct", "action-refuse"}
+    history = history_text(clerk)
+    assert "申请提交" in history and "收件登记" in history and "zhang3" in history
+    application = clerk.locator("[data-testid=application]").inner_text()
+    assert DEPARTMENTS["market"] in application and "market" not in application
+    assert clerk.locator("[data-testid=task-submit]").inner_text().replace("\n", "") == "提交Ctrl+Enter"
+    assert clerk.locator("[data-testid=claim]").first.inner_text() == "签收"  # no space forced into the label
     shot(clerk, "workbench-task")
     clerk.click("[data-testid=action-correct]")
     clerk.wait_for_selector("[data-testid=correction-builder]")
@@ -186,6 +216,16 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
         approver = login(username)
         page_errors.append(approver)
         open_task(approver, server, "部门会签")
+        department = DEPARTMENTS[username.removesuffix("1")]
+        assert approver.locator("[data-testid=task-loop-item]").inner_text() == department
+        assert approver.locator("[data-testid=task-link]").first.inner_text() == f"部门会签 · {department}"
+        # A countersign step approves or not: no acceptance decisions, no e-licence.
+        assert buttons(approver) == {"action-approve", "action-disapprove"}
+        history = history_text(approver)
+        assert "一次性告知补正" in history and "提交补正材料" in history
+        entry = approver.locator("[data-testid=history-entry][data-action='task.completed']", has_text="窗口受理")
+        assert [e.locator("[data-testid=history-decision]").inner_text().strip() for e in entry.all()] \
+            == ["要求补正", "受理"]
         approver.fill("[data-testid=opinion]", f"{username} 同意")
         if username == "market1":
             shot(approver, "workbench-countersign")
@@ -198,14 +238,20 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
 
     # The window issues the e-licence and the result.
     open_task(clerk, server, "窗口出件")
+    # The step that hands out the result offers the e-licence; the departments' opinions are in the history.
+    assert buttons(clerk) == {"issue-licence"}
+    history = history_text(clerk)
+    assert "签署意见 · 部门会签" in history and "market1 同意" in history and "fire1 同意" in history
     clerk.click("[data-testid=issue-licence]")
     clerk.fill("[data-testid=licence-holder-name]", COMPANY)
     clerk.fill("[data-testid=licence-holder-id]", APPLICANT_ID)
     clerk.click("[data-testid=issue-licence-ok]")
     clerk.wait_for_selector("[data-testid=issued-licence]")
     licence_number = case_of(clerk, server, case_id)["licences"][0]
+    assert clerk.locator("[data-testid=issue-licence]").count() == 0  # issued once; the tag shows its number
     clerk.click("[data-testid=task-form] .ant-select")
-    clerk.locator(".ant-select-item-option[title=mail]").locator("visible=true").first.click()
+    assert clerk.locator(".ant-select-item-option[title=window]").count() == 0  # the options read in Chinese
+    clerk.locator(".ant-select-item-option[title=邮寄送达]").locator("visible=true").first.click()
     clerk.click("[data-testid=task-submit]")
     clerk.wait_for_selector("[data-testid=task-page]", state="detached")
     shot(clerk, "workbench-queue")
@@ -254,7 +300,7 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
     clerk.set_input_files("[data-testid=material-licence_copy] input[type=file]",
                           str(png_file(tmp_path / "执照.png", 32)))
     clerk.wait_for_selector("[data-testid=material-licence_copy] [data-testid=material-name]")
-    clerk.check("form label.ant-checkbox-wrapper:has-text('market') input")
+    clerk.check(f"form label.ant-checkbox-wrapper:has-text('{DEPARTMENTS['market']}') input")
     clerk.click("form button[type=submit]")
     clerk.wait_for_selector("[data-testid=receipt-qr]")
     assert loaded_image_width(clerk, "[data-testid=receipt-qr]") > 0
@@ -277,10 +323,23 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
     flagged = api_get(supervisor, server, "/ratings/flagged")
     assert [(r["tracking_number"], r["score"]) for r in flagged] == [(number, 2)]
     shot(supervisor, "supervision-dashboard")
+    supervised = api_get(supervisor, server, "/supervision/cases?open_only=false")
+    assert {r["tracking_number"]: r["case_id"] for r in supervised}[number] == case_id
+    assert supervisor.locator("[data-testid=statistics]").inner_text().count("E2E 测试许可") == 1
     table.locator(f"tr:has-text('{number}') [data-testid=drill]").click()
     supervisor.wait_for_selector("[data-testid=drill-case]")
     assert supervisor.locator("[data-testid=drill-rating]").inner_text().endswith("2")
+    supervisor.wait_for_selector("[data-testid=drill-application] label:has-text('企业名称')")
+    drilled = history_text(supervisor, "[data-testid=drill-case]")
+    assert "签发电子证照" in drilled and licence_number in drilled and "评价" in drilled
     shot(supervisor, "supervision-drilldown")
+    supervisor.keyboard.press("Escape")
+    supervisor.wait_for_selector("[data-testid=drill-case]", state="hidden")
+    supervisor.click("[data-testid=lang-toggle]")  # the same history in English
+    table.locator(f"tr:has-text('{number}') [data-testid=drill]").click()
+    supervisor.wait_for_selector("[data-testid=drill-case] [data-testid=history]:has-text('Case opened')")
+    drilled = history_text(supervisor, "[data-testid=drill-case]")
+    assert "Case opened" in drilled and "E-licence issued" in drilled and "收件登记" not in drilled
 
     for page in page_errors:
         assert page.errors == []

@@ -25,7 +25,8 @@ export const TEMPLATES = {
     acceptance: { type: 'string', title: '受理意见', enum: ['accept', 'correct', 'refuse'] },
     deficiencies: { type: 'array', title: '需补正事项', items: { type: 'string', maxLength: 200 } },
     reason: { type: 'string', title: '不予受理理由', maxLength: 500 } },
-    if: { properties: { acceptance: { const: 'correct' } } }, then: { required: ['deficiencies'] } }, ui_schema: {} }),
+    if: { properties: { acceptance: { const: 'correct' } } }, then: { required: ['deficiencies'] } },
+  ui_schema: { acceptance: { 'ui:options': { enumNames: ['受理', '要求补正', '不予受理'] } } } }),
   correction: () => ({ schema: { $schema: SCHEMA, type: 'object', title: '补正材料', required: ['supplement'], properties: {
     supplement: { type: 'string', title: '补正说明', minLength: 1, maxLength: 1000 } } },
   ui_schema: { supplement: { 'ui:widget': 'textarea' } } }),
@@ -34,7 +35,8 @@ export const TEMPLATES = {
       approved: { type: 'boolean', title: '是否同意' }, comment: { type: 'string', title: '意见说明', maxLength: 1000 } } } } },
   ui_schema: {} }),
   issue: () => ({ schema: { $schema: SCHEMA, type: 'object', title: '出件', required: ['delivery'], properties: {
-    delivery: { type: 'string', title: '送达方式', enum: ['window', 'mail'] } } }, ui_schema: {} }),
+    delivery: { type: 'string', title: '送达方式', enum: ['window', 'mail'] } } },
+  ui_schema: { delivery: { 'ui:options': { enumNames: ['窗口领取', '邮寄送达'] } } } }),
 };
 
 const blank = () => ({ schema: { $schema: SCHEMA, type: 'object', title: '申请表', required: ['applicant'],
@@ -71,12 +73,16 @@ export default function FormBuilder({ onPublished }) {
     d.schema.properties[name] = { title: t(kind), ...field };
     if (ui) d.ui_schema[name] = ui;
   });
+  // The countersigning departments: the stored values are the group codes (the multi-instance collection),
+  // the checkboxes show the departments' titles.
   const addDepartments = () => update((d) => {
-    const departments = groups.filter((g) => g.kind === 'department').map((g) => g.name);
+    const departments = groups.filter((g) => g.kind === 'department');
+    const codes = departments.length ? departments.map((g) => g.name) : ['market'];
     d.schema.properties.departments = { type: 'array', title: '会签部门', minItems: 1, uniqueItems: true,
-      items: { type: 'string', enum: departments.length ? departments : ['market'] } };
+      items: { type: 'string', enum: codes } };
     d.schema.required = [...new Set([...(d.schema.required || []), 'departments'])];
-    d.ui_schema.departments = { 'ui:widget': 'checkboxes' };
+    d.ui_schema.departments = { 'ui:widget': 'checkboxes',
+      items: { 'ui:options': { enumNames: departments.length ? departments.map((g) => g.title || g.name) : codes } } };
   });
   const check = async () => {
     try {
@@ -112,7 +118,7 @@ export default function FormBuilder({ onPublished }) {
           <Space wrap>
             <Button size="small" onClick={() => setDoc(blank())} data-testid="template-application">{t('application')}</Button>
             {Object.keys(TEMPLATES).map((k) => (
-              <Button size="small" key={k} onClick={() => setDoc(TEMPLATES[k]())} data-testid={`template-${k}`}>{k}</Button>))}
+              <Button size="small" key={k} onClick={() => setDoc(TEMPLATES[k]())} data-testid={`template-${k}`}>{t(`template_${k}`)}</Button>))}
           </Space>
         </Card>
       </Col>

@@ -275,7 +275,8 @@ function PropertiesPanel({ modeler, element, groups, forms }) {
           <Form.Item label={t('candidateGroups')}>
             <Select mode="tags" value={groupsValue} data-testid="prop-groups"
               onChange={(v) => set({ 'yw:candidateGroups': v.join(',') || undefined })}
-              options={[...groups.map((g) => ({ value: g.name, label: `${g.title || g.name} (${g.kind})` })),
+              optionRender={(o) => (o.data.kind ? `${o.label} · ${t(`group_${o.data.kind}`)} (${o.value})` : o.label)}
+              options={[...groups.map((g) => ({ value: g.name, label: g.title || g.name, kind: g.kind })),
                 { value: '${department}', label: '${department}' }]} />
           </Form.Item>
           <Form.Item label={t('timeLimit')}>

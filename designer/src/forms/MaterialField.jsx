@@ -24,6 +24,8 @@ export function materialsIn(data, pointer = '') {
 /** One stored file: an image or PDF preview, or a link to open it. */
 export function MaterialPreview({ caseId, refValue, compact = false }) {
   const { t } = useI18n();
+  // The server answers a file only to who sees the case's data in full (not e.g. a supervisor): no broken image.
+  const [unavailable, setUnavailable] = useState(false);
   if (refValue.source === 'licence') {
     return <Tag color="blue">{t('licence')}: {refValue.licence_type} {refValue.licence_number}</Tag>;
   }
@@ -40,8 +42,10 @@ export function MaterialPreview({ caseId, refValue, compact = false }) {
   return (
     <div className="yw-material">
       {head}
-      {IMAGES.includes(refValue.media_type) && (
-        <img src={url} alt={refValue.name} className="yw-material-preview" data-testid="material-preview" />)}
+      {IMAGES.includes(refValue.media_type) && !unavailable && (
+        <img src={url} alt={refValue.name} className="yw-material-preview" data-testid="material-preview"
+          onError={() => setUnavailable(true)} />)}
+      {unavailable && <Typography.Text type="secondary" data-testid="material-unavailable">{t('noPreview')}</Typography.Text>}
       {refValue.media_type === 'application/pdf' && (
         <iframe src={url} title={refValue.name} className="yw-material-pdf" data-testid="material-preview" />)}
     </div>

@@ -25,23 +25,56 @@ export function CaseStatus({ view }) {
   return <Tag color={color} data-testid="case-status">{t(`case_${view.status}`)}</Tag>;
 }
 
-const ACTION_ZH = { correction_requested: '要求补正', resubmitted: '补正提交', started: '申请提交', task_completed: '办理完成', task_claimed: '签收', task_created: '到达环节',
-  completed: '办结', cancelled: '撤销', suspended: '挂起', resumed: '恢复', task_transferred: '转办' };
+/** The readable label of a history action (every action the server writes has one in i18n.js). */
+export function actionLabel(t, action) {
+  const label = t(`act_${action}`);
+  return label === `act_${action}` ? action : label;
+}
 
-export function History({ history, tasksById = {} }) {
-  const { lang } = useI18n();
-  if (!history?.length) return <Empty />;
+/** What a step decided, as its history row holds it: acceptance, approval, opinion text. */
+function decisionOf(h, t) {
+  const d = h.details || {};
+  if (h.action === 'task.opinion') {
+    return [d.verdict && t(d.verdict), d.text].filter(Boolean).join(' · ');
+  }
+  if (h.action === 'task.completed') {
+    const data = d.data || {};
+    const parts = [];
+    if (data.acceptance) parts.push(t(data.acceptance));
+    if (typeof data.opinion?.approved === 'boolean') parts.push(t(data.opinion.approved ? 'approve' : 'disapprove'));
+    if (data.decision) parts.push(t(data.decision));
+    if (typeof data.opinion?.comment === 'string' && data.opinion.comment) parts.push(data.opinion.comment);
+    if (typeof data.reason === 'string' && data.reason) parts.push(data.reason);
+    return parts.join(' · ');
+  }
+  if (h.action === 'task.transferred') return d.to_user ? `→ ${d.to_user}${d.reason ? ` · ${d.reason}` : ''}` : '';
+  if (h.action === 'licence.issued') return d.licence_number || '';
+  if (h.action === 'case.rated') return d.score ? `${d.score} ★` : '';
+  return typeof d.reason === 'string' ? d.reason : '';
+}
+
+/**
+ * The case history, readable: what happened (a label, never the action code), at which step (its name from
+ * the diagram), who and when, and the step's decision or opinion where the row holds one.
+ */
+export function History({ history, names = {} }) {
+  const { t } = useI18n();
+  if (!history?.length) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('noHistory')} />;
   return (
-    <Timeline items={history.map((h) => ({
-      key: h.id,
-      content: (
-        <span>
-          <b>{(lang === 'zh' && ACTION_ZH[h.action]) || h.action}</b>{' '}
-          {h.details?.name || tasksById[h.task_id]?.name || h.element_id || ''}{' '}
-          <span style={{ color: '#888' }}>{h.actor ? `· ${h.actor} ` : ''}· {fmt(h.at)}</span>
-        </span>
-      ),
-    }))} />
+    <Timeline data-testid="history" items={history.map((h) => {
+      const decision = decisionOf(h, t);
+      const step = h.element_id ? names[h.element_id] || h.details?.name || h.element_id : '';
+      return {
+        key: h.id,
+        content: (
+          <span data-testid="history-entry" data-action={h.action}>
+            <b>{actionLabel(t, h.action)}</b>{step ? ` · ${step}` : ''}
+            {decision && <span data-testid="history-decision">{' '}<Tag>{decision}</Tag></span>}
+            <span style={{ color: '#888' }}>{h.actor ? ` · ${h.actor}` : ''} · {fmt(h.at)}</span>
+          </span>
+        ),
+      };
+    })} />
   );
 }
 

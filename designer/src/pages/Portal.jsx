@@ -10,6 +10,7 @@ import { useSession } from '../session.js';
 import { download, fmt } from '../util.js';
 import FormView from '../forms/FormView.jsx';
 import { CaseStatus, History, Light } from './CaseParts.jsx';
+import { definitionOutline } from './outline.js';
 import { applicationForm, catalogueItems, guideUrl, itemDetail, withoutApplicant } from './items.js';
 
 export default function Portal({ path }) {
@@ -154,13 +155,14 @@ function CasePage({ caseId }) {
     const [c, receipt, instance] = await Promise.all([get(`/cases/${caseId}`), get(`/cases/${caseId}/receipt`),
       get(`/instances/${caseId}`)]);
     const mine = c.current_tasks.find((x) => x.assignee === me.username);
-    const taskForm = mine ? await get(`/tasks/${mine.id}/form`) : null;
-    setView({ c, receipt, instance, taskForm });
+    const [taskForm, outline] = await Promise.all([mine ? get(`/tasks/${mine.id}/form`) : null,
+      definitionOutline(instance.definition_id)]);
+    setView({ c, receipt, instance, taskForm, names: outline.names });
   }, [caseId, me.username]);
   useEffect(() => { load().catch((e) => message.error(problemLines(e).join('; '))); }, [load, message]);
 
   if (!view) return <Card loading />;
-  const { c, receipt, instance, taskForm } = view;
+  const { c, receipt, instance, taskForm, names } = view;
   const open = c.corrections.find((x) => !x.resubmitted_at);
   return (
     <Row gutter={16}>
@@ -176,7 +178,7 @@ function CasePage({ caseId }) {
             { key: 'c', label: t('currentStep'), children: c.current_tasks.map((x) => x.name).join('、') || '—' },
             { key: 'e', label: t('endedAt'), children: fmt(c.closed_at) },
           ]} />
-          <History history={instance.history} />
+          <History history={instance.history} names={names} />
         </Card>
       </Col>
       <Col xs={24} lg={10}>

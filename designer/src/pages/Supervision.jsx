@@ -10,7 +10,9 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { get } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { fmt, LIGHT_COLOR } from '../util.js';
+import FormView from '../forms/FormView.jsx';
 import { CaseStatus, DataList, History, Light } from './CaseParts.jsx';
+import { definitionOutline } from './outline.js';
 
 echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, TitleComponent,
   CanvasRenderer]);
@@ -49,6 +51,7 @@ export default function Supervision() {
     if (!data) return null;
     const byLight = count(data.cases, (c) => c.light);
     const byDept = count(data.cases, (c) => c.department);
+    const itemName = Object.fromEntries(data.cases.map((c) => [c.item_code, c.item_name]));
     const months = [...data.byMonth].sort((a, b) => a.month.localeCompare(b.month));
     const bar = (rows) => ({ tooltip: {}, grid: { left: 40, right: 10, bottom: 60 },
       xAxis: { type: 'category', data: rows.map((x) => x[0]), axisLabel: { rotate: 20 } },
@@ -56,7 +59,7 @@ export default function Supervision() {
     return {
       light: { tooltip: {}, series: [{ type: 'pie', radius: ['40%', '70%'],
         data: byLight.map(([k, v]) => ({ name: t(k), value: v, itemStyle: { color: LIGHT_COLOR[k] } })) }] },
-      item: bar(data.byItem.map((r) => [r.item_code, r.cases])),
+      item: bar(data.byItem.map((r) => [itemName[r.item_code] || r.item_code, r.cases])),
       dept: bar(byDept),
       trend: { tooltip: { trigger: 'axis' }, legend: { data: [t('total'), t('onTimeRate')] },
         grid: { left: 40, right: 40, bottom: 40 }, xAxis: { type: 'category', data: months.map((r) => r.month) },
@@ -70,12 +73,13 @@ export default function Supervision() {
   if (!data) return <Card loading />;
   const { cases, byItem, flagged } = data;
   const overdue = cases.filter((c) => c.light === 'red');
-  // Drill-down: the case behind a tracking number (its business key), with its history.
+  const itemNames = Object.fromEntries(cases.map((c) => [c.item_code, c.item_name]));
+  // Drill-down: the case by its id (each row carries it), its application form and its history.
   const openCase = async (row) => {
-    const found = (await get(`/instances?business_key=${encodeURIComponent(row.tracking_number)}&limit=1`)).items[0];
-    if (!found) return;
-    const [c, instance] = await Promise.all([get(`/cases/${found.id}`), get(`/instances/${found.id}`)]);
-    setDrill({ c, instance });
+    const [c, instance] = await Promise.all([get(`/cases/${row.case_id}`), get(`/instances/${row.case_id}`)]);
+    const outline = await definitionOutline(instance.definition_id);
+    const appForm = outline.startFormKey ? await get(`/forms/${outline.startFormKey}`).catch(() => null) : null;
+    setDrill({ c, instance, outline, appForm });
   };
   const columns = [
     { title: t('light'), render: (_, c) => <Light light={c.light} /> },
@@ -107,7 +111,8 @@ export default function Supervision() {
       <Card size="small" style={{ marginTop: 16 }} title={t('statistics')}
         extra={<a href="/api/v1/statistics.csv?by=item" download data-testid="export-statistics">{t('export')}</a>}>
         <Table size="small" rowKey="item_code" dataSource={byItem} pagination={false} data-testid="statistics" columns={[
-          { title: t('item'), dataIndex: 'item_code' }, { title: t('total'), dataIndex: 'cases' },
+          { title: t('item'), dataIndex: 'item_code', render: (v) => (itemNames[v] ? <span>{itemNames[v]} <small style={{ color: '#888' }}>{v}</small></span> : v) },
+          { title: t('total'), dataIndex: 'cases' },
           { title: t('onlineShare'), dataIndex: 'online_share', render: pct },
           { title: t('closed'), dataIndex: 'closed' }, { title: t('onTimeRate'), dataIndex: 'on_time_rate', render: pct },
           { title: t('durationP50'), dataIndex: 'duration_p50', render: (v) => v ?? '—' },
@@ -116,12 +121,13 @@ export default function Supervision() {
           { title: t('poorRatings'), dataIndex: 'poor_ratings' }]} />
       </Card>
       <Card size="small" style={{ marginTop: 16 }} title={t('overdue')}>
-        <Table size="small" rowKey="tracking_number" dataSource={overdue} columns={columns} pagination={false}
+        <Table size="small" rowKey="case_id" dataSource={overdue} columns={columns} pagination={false}
           data-testid="overdue-cases" />
       </Card>
       <Card size="small" style={{ marginTop: 16 }} title={t('poorRatingsList')}>
         <Table size="small" rowKey="case_id" dataSource={flagged} pagination={false} data-testid="flagged-ratings" columns={[
-          { title: t('trackingNumber'), dataIndex: 'tracking_number' }, { title: t('item'), dataIndex: 'item_code' },
+          { title: t('trackingNumber'), dataIndex: 'tracking_number' },
+          { title: t('item'), dataIndex: 'item_code', render: (v) => itemNames[v] || v },
           { title: t('rate'), dataIndex: 'score' }, { title: t('comment'), dataIndex: 'comment' },
           { title: t('step'), dataIndex: 'handled_element_id' }, { title: t('assignee'), dataIndex: 'handler' },
           { title: t('followUp'), dataIndex: 'follow_up', render: (v) => v || <Tag color="orange">{t('awaitingFollowUp')}</Tag> }]} />
@@ -129,7 +135,7 @@ export default function Supervision() {
       <Card size="small" style={{ marginTop: 16 }} title={t('allCases')}
         extra={<a href="/api/v1/supervision/cases.csv?open_only=false&limit=5000" download data-testid="export-csv">
           {t('export')}</a>}>
-        <Table size="small" rowKey="tracking_number" dataSource={cases} columns={columns} data-testid="all-cases" />
+        <Table size="small" rowKey="case_id" dataSource={cases} columns={columns} data-testid="all-cases" />
       </Card>
       <Drawer open={!!drill} onClose={() => setDrill(null)} size="large"
         title={drill ? `${drill.c.tracking_number} · ${drill.c.item_name}` : ''}>
@@ -137,8 +143,12 @@ export default function Supervision() {
           <Space direction="vertical" style={{ width: '100%' }} data-testid="drill-case">
             <Space><CaseStatus view={drill.c} /><Light light={drill.c.light} />
               {drill.c.rating && <Tag data-testid="drill-rating">{t('rate')} {drill.c.rating.score}</Tag>}</Space>
-            <DataList data={drill.instance.data} />
-            <History history={drill.instance.history} />
+            <div data-testid="drill-application">
+              {drill.appForm ? <FormView schema={drill.appForm.schema} uiSchema={drill.appForm.ui_schema}
+                formData={drill.instance.data} readonly context={{ caseId: drill.c.case_id }} />
+                : <DataList data={drill.instance.data} />}
+            </div>
+            <History history={drill.instance.history} names={drill.outline.names} />
           </Space>)}
       </Drawer>
     </div>

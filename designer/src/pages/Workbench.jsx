@@ -6,14 +6,18 @@ import { App, Button, Card, Checkbox, Col, Divider, Empty, Input, List, Modal, R
 import { api, extraErrorsFrom, get, post, problemLines } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { navigate } from '../router.jsx';
-import { fmt, startFormKey, stepLight } from '../util.js';
+import { useSession } from '../session.js';
+import { fmt, stepLight } from '../util.js';
+import { useGroupTitle } from '../groups.js';
 import FormView from '../forms/FormView.jsx';
 import { CaseStatus, DataList, History, Light } from './CaseParts.jsx';
+import { definitionOutline } from './outline.js';
 import { MaterialPreview, materialsIn } from '../forms/MaterialField.jsx';
 import { itemDetail } from './items.js';
 
 export default function Workbench({ taskId }) {
   const { t } = useI18n();
+  const groupTitle = useGroupTitle();
   const [scope, setScope] = useState('all');
   const [processId, setProcessId] = useState(null);
   const [overdueOnly, setOverdueOnly] = useState(false);
@@ -67,11 +71,12 @@ export default function Workbench({ taskId }) {
   const columns = [
     { title: t('light'), width: 50, render: (_, r) => <Light light={stepLight(r, lights[r.instance_id])} /> },
     { title: t('step'), dataIndex: 'name', render: (v, r) => <a data-testid="task-link"
-      onClick={() => navigate(`/workbench/${r.id}`)}>{v || r.element_id}{r.loop_item ? ` · ${r.loop_item}` : ''}</a> },
+      onClick={() => navigate(`/workbench/${r.id}`)}>{v || r.element_id}{r.loop_item ? ` · ${groupTitle(r.loop_item)}` : ''}</a> },
     { title: t('caseNo'), render: (_, r) => r.business_key || r.instance_id.slice(0, 8) },
     { title: t('deadline'), dataIndex: 'due_at', render: fmt },
     { title: t('assignee'), dataIndex: 'assignee', render: (v, r) => v || (
-      <Button size="small" data-testid="claim" onClick={(e) => { e.stopPropagation(); claim(r); }}>{t('claim')}</Button>) },
+      <Button size="small" data-testid="claim" title={`${t('claim')} (C)`}
+        onClick={(e) => { e.stopPropagation(); claim(r); }}>{t('claim')}</Button>) },
   ];
   return (
     <Row gutter={16}>
@@ -86,10 +91,10 @@ export default function Workbench({ taskId }) {
             <Checkbox checked={overdueOnly} onChange={(e) => setOverdueOnly(e.target.checked)}>{t('overdue')}</Checkbox>
           </Space>
           <Table size="small" rowKey="id" loading={loading} dataSource={tasks} columns={columns} pagination={false}
-            data-testid="task-table"
+            data-testid="task-table" locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('noTasks')} /> }}
             rowClassName={(r, i) => (r.id === taskId || i === cursor ? 'yw-selected' : '')}
             onRow={(r, i) => ({ onClick: () => { setCursor(i); navigate(`/workbench/${r.id}`); } })} />
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('shortcuts')}</Typography.Text>
+          <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="shortcuts">{t('shortcuts')}</Typography.Text>
         </Card>
       </Col>
       <Col xs={24} lg={14}>
@@ -102,12 +107,17 @@ export default function Workbench({ taskId }) {
   );
 }
 
-// Quick actions: the standard fields of our task forms, filled and submitted with one click.
-function quickActions(schema, t) {
+// Quick actions: the standard fields of our task forms, filled and submitted with one click. Only what
+// applies to this step is offered: the acceptance decisions where the form decides acceptance (a catalogue
+// case's corrections only while none is pending: the server refuses a second one), approvals where it
+// records an opinion or a decision.
+function quickActions(schema, t, serviceCase) {
   const props = schema?.properties || {};
   const actions = [];
   const acceptance = props.acceptance?.enum || [];
+  const pending = serviceCase?.corrections?.some((c) => !c.resubmitted_at);
   for (const [value, label] of [['accept', 'accept'], ['correct', 'correct'], ['refuse', 'refuse']]) {
+    if (value === 'correct' && pending) continue;
     if (acceptance.includes(value)) actions.push({ key: value, label: t(label), patch: { acceptance: value } });
   }
   if (props.opinion?.properties?.approved) {
@@ -120,8 +130,20 @@ function quickActions(schema, t) {
   return actions;
 }
 
+// A licence is issued on the step that hands out the result (a flow from it reaches a plain end event), for an
+// open case that was not refused or denied, by staff allowed to issue (the server checks the same), once.
+function mayIssue(task, outline, serviceCase, me) {
+  return Boolean(serviceCase && outline?.resultSteps.has(task.element_id) && !serviceCase.closed_at
+    && !['not_accepted', 'denied', 'cancelled'].includes(serviceCase.outcome) && !serviceCase.licences.length
+    && (me?.permissions || []).includes('licences:issue'));
+}
+
 function TaskPage({ taskId, onDone }) {
   const { t } = useI18n();
+  const me = useSession();
+  const groupTitle = useGroupTitle();
+  const [outline, setOutline] = useState(null);
+  const [refusing, setRefusing] = useState(false);
   const { message, modal } = App.useApp();
   const [task, setTask] = useState(null);
   const [form, setForm] = useState(null);
@@ -155,13 +177,9 @@ function TaskPage({ taskId, onDone }) {
       const start = Object.fromEntries(keys.filter((k) => k in (f.data || {})).map((k) => [k, f.data[k]]));
       current.current = start;
       setData(start);
-      try {
-        const xml = await (await api('GET', `/definitions/${c.definition_id}/xml`, { raw: true })).text();
-        const key = startFormKey(xml);
-        if (key) setAppForm(await get(`/forms/${key}`));
-      } catch {
-        /* show the plain data instead */
-      }
+      const found = await definitionOutline(c.definition_id);
+      setOutline(found);
+      if (found.startFormKey) setAppForm(await get(`/forms/${found.startFormKey}`).catch(() => null));
     })().catch((e) => message.error(problemLines(e).join('; ')));
   }, [taskId, message]);
 
@@ -218,12 +236,12 @@ function TaskPage({ taskId, onDone }) {
   };
 
   if (!task || !form) return <Card loading />;
-  const actions = quickActions(form.schema, t);
+  const actions = quickActions(form.schema, t, serviceCase);
   const materials = materialsIn(caseView?.data);
   const reload = async () => setServiceCase(await get(`/cases/${task.instance_id}`).catch(() => null));
   return (
     <Card size="small" data-testid="task-page"
-      title={<span>{task.name || task.element_id} {task.loop_item && <Tag>{task.loop_item}</Tag>}
+      title={<span>{task.name || task.element_id} {task.loop_item && <Tag data-testid="task-loop-item">{groupTitle(task.loop_item)}</Tag>}
         <Typography.Text type="secondary" style={{ fontSize: 12 }}> {task.business_key || task.instance_id}</Typography.Text></span>}
       extra={<Space>{t('deadline')}: {fmt(task.due_at)} <Light light={stepLight(task, serviceCase?.light)} /></Space>}>
       {serviceCase && (
@@ -245,41 +263,49 @@ function TaskPage({ taskId, onDone }) {
         <List.Item><MaterialPreview caseId={task.instance_id} refValue={m.ref} /></List.Item>)} />
         : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />}
       <Divider titlePlacement="left" plain>{t('opinions')}</Divider>
-      <List size="small" dataSource={comments} locale={{ emptyText: t('noData') }} renderItem={(c) => (
-        <List.Item>{c.author}: {c.text} {c.verdict && <Tag>{c.verdict}</Tag>} <small>{fmt(c.at)}</small></List.Item>)} />
-      {caseView && <History history={caseView.history} />}
+      {caseView && <History history={caseView.history} names={outline?.names} />}
+      {comments.length > 0 && (
+        <List size="small" header={t('thisStep')} dataSource={comments} data-testid="task-comments" renderItem={(c) => (
+          <List.Item>{c.author}: {c.text} {c.verdict && <Tag>{t(c.verdict)}</Tag>} <small>{fmt(c.at)}</small></List.Item>)} />)}
       <Divider titlePlacement="left" plain>{t('taskForm')}</Divider>
       <div data-testid="task-form">
         <FormView schema={form.schema} uiSchema={form.ui_schema} formData={data}
           onChange={(d) => { current.current = d; }}
           onSubmit={complete} extraErrors={extraErrors} formRef={formRef}>
-          <Input.TextArea rows={2} placeholder={t('comment')} value={opinion} onChange={(e) => setOpinion(e.target.value)}
-            data-testid="opinion" style={{ marginBottom: 8 }} />
-          <Space wrap>
-            {actions.map((a) => (
-              <Button key={a.key} type={a.key === 'accept' || a.key === 'approve' ? 'primary' : 'default'}
-                danger={a.key === 'refuse' || a.key === 'disapprove'} loading={busy} data-testid={`action-${a.key}`}
-                onClick={() => {
-                  const now = current.current;
-                  const next = a.merge ? { ...now, [a.merge]: { ...(now[a.merge] || {}), ...a.patch[a.merge] } }
-                    : { ...now, ...a.patch };
-                  current.current = next;
-                  setData(next);
-                  // A case of a catalogue item gets the one-time notice built by ticking what is deficient;
-                  // otherwise 'correct' needs the deficiencies listed in the form first.
-                  if (a.key === 'correct' && serviceCase) setCorrecting(true);
-                  else if (a.key !== 'correct') setTimeout(() => formRef.current?.submit(), 0);
-                }}>{a.label}</Button>))}
-            <Button htmlType="submit" type={actions.length ? 'default' : 'primary'} loading={busy}
-              data-testid="task-submit">{t('submit')}</Button>
-            <Button onClick={transfer} data-testid="transfer">{t('transfer')}</Button>
-            {serviceCase && !serviceCase.closed_at && (
-              <Button onClick={() => setIssuing(true)} data-testid="issue-licence">{t('issueLicence')}</Button>)}
-          </Space>
+          {/* rjsf does not re-render its children when only their handlers change: the buttons live outside. */}
+          <></>
         </FormView>
+        <Input.TextArea rows={2} placeholder={t('comment')} value={opinion} onChange={(e) => setOpinion(e.target.value)}
+          data-testid="opinion" style={{ marginBottom: 8 }} />
+        <Space wrap>
+          {actions.map((a) => (
+            <Button key={a.key} type={a.key === 'accept' || a.key === 'approve' ? 'primary' : 'default'}
+              danger={a.key === 'refuse' || a.key === 'disapprove'} loading={busy} data-testid={`action-${a.key}`}
+              onClick={() => {
+                const now = current.current;
+                const next = a.merge ? { ...now, [a.merge]: { ...(now[a.merge] || {}), ...a.patch[a.merge] } }
+                  : { ...now, ...a.patch };
+                current.current = next;
+                setData(next);
+                // A case of a catalogue item gets the one-time notice built by ticking what is deficient;
+                // otherwise 'correct' needs the deficiencies listed in the form first.
+                // A catalogue case's refusal goes through POST /cases/{id}/refusal (reason and notice).
+                if (a.key === 'correct' && serviceCase) setCorrecting(true);
+                else if (a.patch.acceptance === 'refuse' && serviceCase) setRefusing(true);
+                else if (a.key !== 'correct') setTimeout(() => formRef.current?.submit(), 0);
+              }}>{a.label}</Button>))}
+          <Button type={actions.length ? 'default' : 'primary'} loading={busy}
+            data-testid="task-submit" title={`${t('submit')} (Ctrl+Enter)`} onClick={() => formRef.current?.submit()}>
+            {t('submit')}<span className="yw-kbd">Ctrl+Enter</span></Button>
+          <Button onClick={transfer} data-testid="transfer">{t('transfer')}</Button>
+          {mayIssue(task, outline, serviceCase, me) && (
+            <Button onClick={() => setIssuing(true)} data-testid="issue-licence">{t('issueLicence')}</Button>)}
+        </Space>
       </div>
       {correcting && <CorrectionBuilder serviceCase={serviceCase} task={task} form={form} appForm={appForm}
         values={current.current} onCancel={() => setCorrecting(false)} onSent={onDone} />}
+      {refusing && <RefuseCase serviceCase={serviceCase} task={task} values={current.current}
+        onCancel={() => setRefusing(false)} onSent={onDone} />}
       {issuing && <IssueLicence serviceCase={serviceCase} onClose={async (issued) => {
         setIssuing(false);
         if (issued) await reload();
@@ -343,6 +369,40 @@ function CorrectionBuilder({ serviceCase, task, form, appForm, values, onCancel,
                 data-testid={`problem-${c.ref}`} onChange={(e) => setPicked((p) => ({ ...p, [c.key]: e.target.value }))} />)}
           </Space>
         </List.Item>)} />
+    </Modal>
+  );
+}
+
+// Not accepted (不予受理) for a catalogue case: the reason (and the basis) go to POST /cases/{id}/refusal, which
+// writes the notice with the applicant's remedies and completes the acceptance step with its decision.
+function RefuseCase({ serviceCase, task, values, onCancel, onSent }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [reason, setReason] = useState(values.reason || '');
+  const [basis, setBasis] = useState('');
+  const [busy, setBusy] = useState(false);
+  const send = async () => {
+    setBusy(true);
+    try {
+      const data = { ...values, acceptance: 'refuse', reason: reason.trim() };
+      await post(`/cases/${serviceCase.case_id}/refusal`, { reason: reason.trim(), basis: basis.trim() || null,
+        task_id: task.id, data });
+      message.success(t('refusalSent'));
+      onSent();
+    } catch (e) {
+      message.error(problemLines(e).join('; '));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open title={t('refuse')} onCancel={onCancel} onOk={send} confirmLoading={busy}
+      okButtonProps={{ disabled: !reason.trim(), danger: true, 'data-testid': 'refusal-send' }}>
+      <Space direction="vertical" style={{ width: '100%' }}>
+        <Input.TextArea rows={3} placeholder={t('refuseReason')} value={reason} data-testid="refusal-reason"
+          onChange={(e) => setReason(e.target.value)} />
+        <Input placeholder={t('refuseBasis')} value={basis} onChange={(e) => setBasis(e.target.value)} />
+      </Space>
     </Modal>
   );
 }

@@ -148,28 +148,45 @@ ONE_WINDOW_START = {"applicant": "zhang3", "departments": ["market", "fire", "en
 
 
 def one_window_rates(env: EngineEnv, cases: int) -> dict:
+    """Whole cases per second, and the median of one user step (goal 1) on both sides.
+
+    Both sides parse the BPMN once (the engine keeps its specs cached too). A user
+    step is timed alone: SpiffWorkflow's ``run`` + ``do_engine_steps`` against the
+    engine's ``complete_task`` (load, validate, complete, engine steps, save state,
+    task index, history, commit); finding the task id is not part of it.
+    """
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(ONE_WINDOW_BPMN))
+    spec = parser.get_spec("one_window_approval")
+    subprocess_specs = parser.get_subprocess_specs("one_window_approval")
+    spiff_steps: list[float] = []
+    engine_steps: list[float] = []
+
     def spiff_case() -> None:
-        wf = spiff_workflow(ONE_WINDOW_BPMN, "one_window_approval")
+        wf = BpmnWorkflow(spec, subprocess_specs)
         for t in wf.get_tasks(state=TaskState.READY):
             t.data.update(ONE_WINDOW_START)
         wf.do_engine_steps()
         for data in ONE_WINDOW_STEPS:
-            spiff_step(wf, data)
+            spiff_steps.append(timed(spiff_step, wf, data))
         assert wf.completed
 
     def engine_case() -> None:
         instance_id = runtime.start_instance(env.unit_of_work(), process_id="one_window_approval",
                                              data=ONE_WINDOW_START, actor=SYSTEM)
         for data in ONE_WINDOW_STEPS:
-            engine_step(env, ready_task_id(env, instance_id), data)
+            task_id = ready_task_id(env, instance_id)
+            engine_steps.append(timed(engine_step, env, task_id, data))
 
     spiff_case()
     engine_case()  # warm caches on both sides
+    spiff_steps.clear()
+    engine_steps.clear()
     spiff_t = min(timed(lambda: [spiff_case() for _ in range(cases)]) for _ in range(3))
     engine_t = min(timed(lambda: [engine_case() for _ in range(cases)]) for _ in range(3))
     return {"spiff_cases_per_s": cases / spiff_t, "engine_cases_per_s": cases / engine_t,
-            "engine_step_ms": engine_t / cases / len(ONE_WINDOW_STEPS) * 1000,
-            "spiff_step_ms": spiff_t / cases / len(ONE_WINDOW_STEPS) * 1000}
+            "engine_step_ms": statistics.median(engine_steps) * 1000,
+            "spiff_step_ms": statistics.median(spiff_steps) * 1000}
 
 
 def run(database_url: str | None, *, quick: bool) -> dict:

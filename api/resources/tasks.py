@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from engine import queries, runtime
+from engine import queries, runtime, task_lights
 from engine.models import WorkTask
 
 from .. import access, comments, task_work, worklist
 from ..auditing import context, work
 from ..auth import actor, env, reading, require_principal
-from ..case_settings import now
+from ..case_settings import case_config, now
 from ..disclosure import in_list, sees_identifiers
 from ..endpoint import Header, Reply, endpoint
 from ..form_binding import task_form
 from ..masking import mask
 from ..schemas.tasks import (
+    QueueLightsSchema,
     CommentCreateSchema,
     CommentSchema,
     CompletedSchema,
@@ -53,6 +54,17 @@ def list_tasks(query):
     with reading() as uow:
         items = worklist.list_tasks(uow.session, require_principal(), **query)
     return {"items": [in_list(t) for t in items], "limit": query["limit"], "offset": query["offset"]}
+
+
+@bp.get("/tasks/lights")
+@endpoint("My groups' queues counted by warning light (green / yellow / red), as of now", permission=WORK,
+          response=QueueLightsSchema(many=True))
+def queue_lights():
+    principal, at = require_principal(), now()
+    share = case_config().yellow_share
+    with reading() as uow:
+        return [{"group": group, **task_lights.counts_by_light(uow, group, yellow_share=share, now=at)}
+                for group in sorted(principal.groups)]
 
 
 @bp.get("/tasks/<task_id>")

@@ -90,3 +90,12 @@ class CommentSchema(Schema):
     text = fields.String(required=True)
     author = fields.String(required=True)
     at = Timestamp(required=True)
+
+
+class QueueLightsSchema(Schema):
+    """How many open tasks a department's (or window's) queue holds, by warning light."""
+
+    group = fields.String(required=True)
+    green = fields.Integer(required=True)
+    yellow = fields.Integer(required=True)
+    red = fields.Integer(required=True)

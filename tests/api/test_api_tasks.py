@@ -127,3 +127,23 @@ def test_queues_are_sorted_by_deadline_and_filter_by_item_group_and_due(as_user,
     assert tasks_of(clerk, process_id="other") == [] and tasks_of(clerk, group="market") == []
     done = tasks_of(clerk, state="completed")
     assert done == []
+
+
+def test_a_queue_is_counted_by_warning_light_for_each_of_my_groups(as_user, start_case, clock):
+    """GET /tasks/lights: the window's open acceptance steps (1 working day) are green when
+    they arrive and red once their deadline has passed; a department with nothing open
+    counts zero."""
+    from datetime import datetime
+
+    clock.set(*datetime.now(timezone(timedelta(hours=8))).timetuple()[:4])
+    for applicant in ("zhang3", "li4"):
+        start_case(applicant)
+    clerk = as_user("clerk1")
+    [window] = clerk.get("/api/v1/tasks/lights").get_json()
+    assert window == {"group": "window", "green": 2, "yellow": 0, "red": 0}
+    assert as_user("market1").get("/api/v1/tasks/lights").get_json() == [
+        {"group": "market", "green": 0, "yellow": 0, "red": 0}]
+
+    clock.set(2099, 1, 5, 10)  # long after every deadline
+    [window] = clerk.get("/api/v1/tasks/lights").get_json()
+    assert window == {"group": "window", "green": 0, "yellow": 0, "red": 2}

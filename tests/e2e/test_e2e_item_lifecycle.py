@@ -171,6 +171,12 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
     clerk = login("clerk1")
     page_errors.append(clerk)
     open_task(clerk, server, "窗口受理")
+    # The queue's counts by light are the server's (GET /tasks/lights), and this case is among them.
+    window_lights = {q["group"]: q for q in api_get(clerk, server, "/tasks/lights")}["window"]
+    shown = clerk.locator("[data-testid=queue-lights-window]")
+    assert [int(shown.locator(f"[data-light-count={light}]").inner_text()) for light in ("red", "yellow", "green")] \
+        == [window_lights[light] for light in ("red", "yellow", "green")]
+    assert sum(window_lights[light] for light in ("red", "yellow", "green")) >= 1
     clerk.locator("[data-testid=materials] [data-testid=material-preview]").wait_for()
     assert loaded_image_width(clerk, "[data-testid=materials] [data-testid=material-preview]") == 24
     # The acceptance step offers the acceptance decisions, not the e-licence; the history reads as labels.

@@ -23,6 +23,7 @@ export default function Workbench({ taskId }) {
   const [overdueOnly, setOverdueOnly] = useState(false);
   const [tasks, setTasks] = useState([]);
   const [lights, setLights] = useState({});
+  const [queueLights, setQueueLights] = useState([]);
   const [cursor, setCursor] = useState(0);
   const [loading, setLoading] = useState(false);
   const { message } = App.useApp();
@@ -33,11 +34,13 @@ export default function Workbench({ taskId }) {
     if (processId) params.set('process_id', processId);
     if (overdueOnly) params.set('overdue', 'true');
     try {
-      const [page, cases] = await Promise.all([get(`/tasks?${params}`),
-        get('/cases?open_only=true&limit=500').catch(() => ({ items: [] }))]);
+      const [page, cases, counts] = await Promise.all([get(`/tasks?${params}`),
+        get('/cases?open_only=true&limit=500').catch(() => ({ items: [] })),
+        get('/tasks/lights').catch(() => [])]);
       // Lights as the supervision sweep marked them on each case (the server's clock and calendar).
       setLights(Object.fromEntries(cases.items.map((c) => [c.case_id, c.light])));
       setTasks(page.items);
+      setQueueLights(counts);
     } finally {
       setLoading(false);
     }
@@ -82,6 +85,17 @@ export default function Workbench({ taskId }) {
     <Row gutter={16}>
       <Col xs={24} lg={10}>
         <Card size="small" title={t('workbench')} extra={<Button size="small" onClick={load}>{t('refresh')}</Button>}>
+          {queueLights.length > 0 && (
+            <Space wrap size={[12, 4]} data-testid="queue-lights" style={{ marginBottom: 4 }}>
+              {queueLights.map((q) => (
+                <span key={q.group} data-testid={`queue-lights-${q.group}`}>
+                  {groupTitle(q.group)}:{' '}
+                  {['red', 'yellow', 'green'].map((l) => (
+                    <span key={l} style={{ marginRight: 6 }} data-light-count={l}>
+                      <Light light={l} /> {q[l]}
+                    </span>))}
+                </span>))}
+            </Space>)}
           <Tabs activeKey={scope} onChange={setScope} size="small" items={[
             { key: 'all', label: t('allTasks') }, { key: 'mine', label: t('myTasks') },
             { key: 'queue', label: t('groupTasks') }]} />

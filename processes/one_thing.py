@@ -114,8 +114,27 @@ def case_data(session: Session, item: ServiceItem, form_versions: dict[str, int]
     Raises:
         FormDataError: every problem with the submission, located in the merged form.
     """
-    schemas = {part.form: get_form(session, part.form, form_versions.get(part.form)).schema for part in item.parts}
     published = get_form(session, item.application_form, form_versions.get(item.application_form))
     check_submission(published.schema, submission, locale, form_key=item.application_form)
-    merged = merge(item, schemas)
-    return {APPLICANT_FIELD: applicant, **split_submission(merged, submission, locale)}
+    return {APPLICANT_FIELD: applicant, **split_submission(_merged(session, item, form_versions), submission, locale)}
+
+
+# Merged forms by (item, each part's pinned form version): published versions never change,
+# and merging re-checks every part schema (~100 ms for a five-part item), so an item's
+# applications share one merge per process. Bounded; unpinned (latest) versions are not cached.
+_MERGED: dict[tuple, MergedForm] = {}
+_MERGED_MAX = 256
+
+
+def _merged(session: Session, item: ServiceItem, form_versions: dict[str, int]) -> MergedForm:
+    key = (item.code, tuple((part.key, part.form, form_versions.get(part.form)) for part in item.parts))
+    found = _MERGED.get(key)
+    if found is None:
+        schemas = {part.form: get_form(session, part.form, form_versions.get(part.form)).schema
+                   for part in item.parts}
+        found = merge(item, schemas)
+        if all(version is not None for *_, version in key[1]):
+            if len(_MERGED) >= _MERGED_MAX:
+                _MERGED.clear()
+            _MERGED[key] = found
+    return found

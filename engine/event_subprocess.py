@@ -21,6 +21,8 @@ wait for listeners: it fires once every other path has ended, and cancels them.
 
 from __future__ import annotations
 
+import sys
+
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.bpmn_task_spec import BpmnTaskSpec
@@ -65,7 +67,13 @@ class ProcessEnd(UnstructuredJoin, BpmnTaskSpec):
     """The join in front of a process's End, in place of SpiffWorkflow's: listeners do not hold it."""
 
     def _check_threshold_unstructured(self, my_task):
-        for task in TaskIterator(my_task.workflow.task_tree, state=TaskState.NOT_FINISHED_MASK, end_at_spec=self.name):
+        # From below the finished history (everything above it is done), with no depth limit:
+        # TaskIterator stops at depth 1000 by default, and a case that looped back often enough
+        # is deeper than that, so work left there would go unseen and the case would end early.
+        wf = my_task.workflow
+        root = wf.live_root() if hasattr(wf, "live_root") else wf.task_tree
+        for task in TaskIterator(root, state=TaskState.NOT_FINISHED_MASK, end_at_spec=self.name,
+                                 max_depth=sys.maxsize):
             # A listener's only child is this join, predicted.
             if task is my_task or is_listening(task) or (task.parent is not None and is_listening(task.parent)):
                 continue

@@ -51,7 +51,8 @@ def record_decisions(uow, case_id: str, *, now: datetime) -> int:
     known = set(session.scalars(select(CaseDecision.task_id).where(CaseDecision.case_id == case_id)))
     loaded = instance_store.load(uow, case_id)
     added = 0
-    for task in loaded.workflow.get_tasks(state=TaskState.COMPLETED):
+    # Every task, not get_tasks(): that walk stops at depth 1000, and a long case is deeper.
+    for task in [t for t in loaded.workflow.tasks.values() if t.state == TaskState.COMPLETED]:
         spec = task.task_spec
         if not isinstance(spec, BusinessRuleTaskMixin) or str(task.id) in known:
             continue

@@ -37,13 +37,14 @@ def model_elements(xml: bytes) -> set[tuple[str, str]]:
 def modeler_page(browser, server):
     from e2e_kit import PASSWORD
 
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{server}/ui/login")
     page.fill("#login-username", "designer1")
     page.fill("#login-password", PASSWORD)
     page.click("[data-testid=login-submit]")
+    page.wait_for_selector("[data-testid=whoami]")  # logged in before leaving the page (a busy machine is slow)
     page.goto(f"{server}/ui/designer")
     page.click(".ant-tabs-tab:has-text('流程')")
     page.wait_for_selector("[data-testid=modeler] .djs-container")

@@ -74,7 +74,10 @@ def _gunicorn(url: str, port: int, workdir: str) -> subprocess.Popen:
     log = open(Path(workdir) / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{port}",
-         "api.app:create_app()"], env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+         "--no-control-socket",  # not the shared ~/.gunicorn/gunicorn.ctl
+         # Longer than a clerk's pause between login and first completion: with gunicorn's
+         # 2 s, an idle connection can be closed just as a request arrives on it (reset).
+         "--keep-alive", "30", "api.app:create_app()"], env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     server.log = log
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

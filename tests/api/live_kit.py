@@ -60,6 +60,9 @@ def gunicorn_server(database_url: str, workdir: Path, *, workers: int = 2, threa
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
              "-b", f"127.0.0.1:{port}", "--no-control-socket",  # not the shared ~/.gunicorn/gunicorn.ctl
+             # Longer than any pause of the tests' clients: with gunicorn's 2 s, a clerk's
+             # connection idle since login can be closed just as its request arrives (reset).
+             "--keep-alive", "30",
              "api.app:create_app()"],
             env=environ, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"

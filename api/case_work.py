@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.actors import Actor
 from engine.models import ProcessInstance, WorkTask
-from processes import cases, catalogue, commitments, corrections, smart_approval
+from processes import cases, catalogue, commitments, corrections, drafts, smart_approval
 from processes.acceptance_models import CaseRefusal
 from processes.case_models import Case
 from processes.licence_models import ELicence
@@ -53,6 +53,8 @@ def open_case(uow, principal: Principal, *, item_code: str, item_version: int | 
 
     def record_party(unit) -> None:
         unit.session.add(CaseParty(instance_id=unit.instance_id, username=user))
+        if channel in ONLINE_CHANNELS:  # the applicant's own draft of this item is now a case
+            drafts.discard_in(unit.session, principal.username, item_code)
 
     uow.before_commit(record_party)
     return cases.open_case(uow, item=item, applicant=cases.Applicant(user, applicant["id_number"],

@@ -23,6 +23,7 @@ def register_tables_and_jobs() -> None:
     import processes.acceptance_models  # noqa: F401
     import processes.catalogue  # noqa: F401
     import processes.decision_models  # noqa: F401
+    import processes.draft_models  # noqa: F401
     import processes.licence_models  # noqa: F401
     import processes.rating_models  # noqa: F401
     import processes.smart_approval  # noqa: F401 - job handlers

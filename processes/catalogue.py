@@ -175,6 +175,15 @@ def list_items(session: Session, *, region_code: str | None = None, item_type: s
     return list(session.scalars(query.order_by(ItemVersion.code)))
 
 
+def item_names(session: Session, codes: list[str]) -> dict[str, str]:
+    """The current (latest version's) name of each of these items."""
+    if not codes:
+        return {}
+    rows = session.execute(select(ItemVersion.code, ItemVersion.name).where(ItemVersion.code.in_(set(codes)))
+                           .order_by(ItemVersion.code, ItemVersion.version))
+    return {code: name for code, name in rows}  # the last version of a code wins
+
+
 @dataclass(frozen=True)
 class CaseStart:
     """What :func:`engine.runtime.start_instance` needs to start a case of an item version."""

@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
         audit_trail,
         cases,
         definitions,
+        drafts,
         forms,
         incidents,
         instances,
@@ -25,6 +26,6 @@ def register(app: Flask) -> None:
         tasks,
     )
 
-    for module in (session, items, definitions, forms, instances, cases, materials, tasks, approvals, licences,
+    for module in (session, items, definitions, forms, instances, cases, drafts, materials, tasks, approvals, licences,
                    supervision, incidents, audit_trail, admin):
         app.register_blueprint(module.bp, url_prefix=PREFIX)

@@ -143,6 +143,16 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
     applicant.wait_for_selector("[data-testid=apply-form] form")
     applicant.fill("[data-testid=apply-id-number]", APPLICANT_ID)
     applicant.fill("[data-testid=apply-form] input[id$=company]", COMPANY)
+    # A draft is kept on the server: it comes back after the page is left, as typed.
+    applicant.click("[data-testid=save-draft]")
+    applicant.wait_for_selector(".ant-message-notice:has-text('草稿已保存')")
+    kept = api_get(applicant, server, f"/drafts/{ITEM}")
+    assert (kept["data"]["company"], kept["applicant"]["id_number"]) == (COMPANY, APPLICANT_ID)
+    applicant.goto(f"{server}/ui/portal")
+    applicant.click(f"[data-testid=draft-{ITEM}]")
+    applicant.wait_for_selector("[data-testid=draft-restored]")
+    assert applicant.input_value("[data-testid=apply-form] input[id$=company]") == COMPANY
+    assert applicant.input_value("[data-testid=apply-id-number]") == APPLICANT_ID
     applicant.set_input_files("[data-testid=material-licence_copy] input[type=file]",
                               str(png_file(tmp_path / "营业执照.png")))
     applicant.wait_for_selector("[data-testid=material-licence_copy] [data-testid=material-name]:has-text('营业执照.png')")
@@ -157,6 +167,7 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
     case_id = re.search(r"/portal/cases/([^/?#]+)", applicant.url).group(1)
     number = applicant.locator("[data-testid=tracking-number]").inner_text()
     stored = case_of(applicant, server, case_id)
+    assert applicant.request.get(f"{server}/api/v1/drafts/{ITEM}").status == 404  # the draft became the case
     assert re.fullmatch(r"E2EXK001-320500-\d{8}-\d{5}[0-9A-Z]", number) and stored["tracking_number"] == number
     assert (stored["channel"], stored["applicant_user"], stored["status"]) == ("online", "zhang3", "in_progress")
     assert applicant.locator("[data-testid=case-status]").first.inner_text() == "办理中"

@@ -1,9 +1,9 @@
-// Applicants: browse the catalogue with its service guides, apply through POST /cases (drafts kept, materials
-// uploaded), answer a corrections notice (/resubmit), follow progress, download the e-licence, rate.
+// Applicants: browse the catalogue with its service guides, apply through POST /cases (drafts kept on the server
+// under /drafts, materials uploaded), answer a corrections notice (/resubmit), follow progress, download the e-licence, rate.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Alert, App, Button, Card, Col, Descriptions, Drawer, Empty, Input, List, Rate, Result, Row, Select, Space,
   Table, Tag, Typography } from 'antd';
-import { extraErrorsFrom, get, post, problemLines } from '../api.js';
+import { api, extraErrorsFrom, get, post, problemLines } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { Link, match, navigate } from '../router.jsx';
 import { useSession } from '../session.js';
@@ -25,10 +25,12 @@ function Home() {
   const { t } = useI18n();
   const [items, setItems] = useState([]);
   const [cases, setCases] = useState([]);
+  const [drafts, setDrafts] = useState([]);
   const [guide, setGuide] = useState(null);
   useEffect(() => {
     catalogueItems().then(setItems);
     get('/cases?limit=50').then((p) => setCases(p.items));
+    get('/drafts').then((p) => setDrafts(p.items));
   }, []);
   return (
     <Row gutter={16}>
@@ -46,6 +48,13 @@ function Home() {
         </Card>
       </Col>
       <Col xs={24} lg={12}>
+        {drafts.length > 0 && <Card size="small" title={t('myDrafts')} style={{ marginBottom: 16 }}>
+          <List size="small" dataSource={drafts} data-testid="my-drafts" renderItem={(d) => (
+            <List.Item actions={[<Link key="c" to={`/portal/apply/${encodeURIComponent(d.item_code)}`}
+              data-testid={`draft-${d.item_code}`}>{t('continueDraft')}</Link>]}>
+              <List.Item.Meta title={d.item_name || d.item_code} description={`${t('draftSavedAt')} ${fmt(d.saved_at)}`} />
+            </List.Item>)} />
+        </Card>}
         <Card size="small" title={t('myCases')}>
           <Table size="small" rowKey="case_id" dataSource={cases} pagination={false} data-testid="my-cases" columns={[
             { title: t('trackingNumber'), render: (_, r) => (
@@ -87,14 +96,15 @@ function Apply({ code }) {
   const { t } = useI18n();
   const me = useSession();
   const { message } = App.useApp();
-  const draftKey = `yw.draft.${me.username}.${code}`;
+  const draftPath = `/drafts/${encodeURIComponent(code)}`;
   const [item, setItem] = useState(null);
   const [form, setForm] = useState(null);
-  // rjsf keeps the form state; the latest values are mirrored in a ref for the draft (feeding them
-  // back as props on every keystroke would race with rjsf's own state).
-  const [draft] = useState(() => JSON.parse(localStorage.getItem(draftKey) || '{}'));
-  const current = useRef(draft.data || {});
-  const [applicant, setApplicant] = useState({ id_number: draft.id_number || '', kind: draft.kind || 'person' });
+  // The draft is the server's (it follows the applicant to another device; nothing stays in the browser).
+  // rjsf keeps the form state; the latest values are mirrored in a ref for the draft (feeding them back as
+  // props on every keystroke would race with rjsf's own state).
+  const [draft, setDraft] = useState(undefined);
+  const current = useRef({});
+  const [applicant, setApplicant] = useState({ id_number: '', kind: 'person' });
   const [errors, setErrors] = useState(undefined);
   const [problems, setProblems] = useState(null);
   useEffect(() => {
@@ -102,10 +112,28 @@ function Apply({ code }) {
       setItem(found);
       setForm(await applicationForm(found));
     });
-  }, [code]);
-  const saveDraft = () => {
-    localStorage.setItem(draftKey, JSON.stringify({ data: current.current, ...applicant }));
-    message.success(t('draftSaved'));
+    get(draftPath).then((kept) => {
+      current.current = kept.data;
+      setApplicant({ id_number: kept.applicant.id_number, kind: kept.applicant.kind });
+      setDraft(kept);
+    }).catch((e) => {
+      if (e.status !== 404) message.error(problemLines(e).join('; '));
+      setDraft(null);
+    });
+  }, [code, draftPath, message]);
+  const saveDraft = async () => {
+    try {
+      const kept = await api('PUT', draftPath, { body: { data: current.current, applicant } });
+      message.success(`${t('draftSaved')} ${fmt(kept.saved_at)}`);
+    } catch (e) {
+      message.error(problemLines(e).join('; '));
+    }
+  };
+  const discardDraft = async () => {
+    await api('DELETE', draftPath);
+    current.current = {};
+    setApplicant({ id_number: '', kind: 'person' });
+    setDraft(null);
   };
   const submit = async (values) => {
     setProblems(null);
@@ -113,7 +141,6 @@ function Apply({ code }) {
       const data = form?.schema?.properties?.applicant ? { ...values, applicant: me.username } : values;
       const receipt = await post('/cases', { item_code: code, item_version: item.version, channel: 'online',
         applicant: { id_number: applicant.id_number.trim(), kind: applicant.kind }, data });
-      localStorage.removeItem(draftKey);
       message.success(`${t('submitted')}: ${receipt.tracking_number}`);
       navigate(`/portal/cases/${receipt.case_id}`);
     } catch (e) {
@@ -121,7 +148,7 @@ function Apply({ code }) {
       setProblems(problemLines(e));
     }
   };
-  if (!item || !form) return <Card loading />;
+  if (!item || !form || draft === undefined) return <Card loading />;
   const ui = { ...(form.ui_schema || {}), applicant: { 'ui:widget': 'hidden' } };
   return (
     <Card title={`${t('applyFor')} · ${item.name}`} data-testid="apply-form">
@@ -132,9 +159,13 @@ function Apply({ code }) {
           placeholder={applicant.kind === 'person' ? t('residentId') : t('creditCode')}
           onChange={(e) => setApplicant({ ...applicant, id_number: e.target.value })} />
       </Space>
+      {draft && <Alert type="info" style={{ marginBottom: 12 }} data-testid="draft-restored"
+        title={`${t('draftRestored')} ${fmt(draft.saved_at)}`}
+        action={<Button size="small" onClick={discardDraft} data-testid="discard-draft">{t('discardDraft')}</Button>} />}
       {problems && <Alert type="error" style={{ marginBottom: 12 }} data-testid="apply-problems"
         title={<ul style={{ margin: 0 }}>{problems.map((p) => <li key={p}>{p}</li>)}</ul>} />}
-      <FormView schema={withoutApplicant(form.schema)} uiSchema={ui} formData={current.current} extraErrors={errors}
+      <FormView key={draft ? draft.saved_at : 'new'} schema={withoutApplicant(form.schema)} uiSchema={ui}
+        formData={current.current} extraErrors={errors}
         context={{ formKey: form.key, formVersion: form.version }}
         onChange={(d) => { current.current = d; }} onSubmit={submit}>
         <Space>

@@ -1,0 +1,102 @@
+"""Application drafts (草稿): an applicant saves a half-filled application and comes back to it.
+
+A draft lives on the server, so it follows the applicant from the phone to the
+service hall's terminal, and nothing personal stays behind in a shared browser.
+It is not validated against the form (a draft is incomplete by nature), only
+bounded in size; the form checks everything when the application is submitted.
+Opening the case removes the draft in the same transaction
+(:func:`discard_in`), so a submitted application never comes back as a draft.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import catalogue
+from .case_errors import CaseInvalid, CaseNotFound
+from .deadlines import require_aware
+from .draft_models import ApplicationDraft
+
+MAX_DRAFT_BYTES = 256 * 1024  # the data as JSON; a draft refers to uploads, it never holds files
+KINDS = ("person", "company")
+
+
+class DraftNotFound(CaseNotFound):
+    code = "draft-not-found"
+
+
+def save_draft(uow, owner: str, item_code: str, *, data: dict[str, Any], applicant_kind: str,
+               id_number: str, now: datetime) -> dict[str, Any]:
+    """Keep ``owner``'s draft for an item (replacing an earlier one); returns it as stored."""
+    require_aware(now)
+    _check(data, applicant_kind, id_number)
+    with uow:
+        catalogue.get_version(uow.session, item_code)  # ItemNotFound for an item never published
+        draft = uow.session.get(ApplicationDraft, (owner, item_code))
+        if draft is None:
+            draft = ApplicationDraft(owner=owner, item_code=item_code)
+            uow.session.add(draft)
+        draft.applicant_kind, draft.id_number, draft.data, draft.saved_at = applicant_kind, id_number, data, now
+        try:
+            uow.commit()
+        except IntegrityError:  # the same applicant saved the same draft twice at once: the other save won
+            raise CaseInvalid("the draft was saved at the same moment from elsewhere; save again",
+                              item_code=item_code) from None
+        return draft_view(draft)
+
+
+def get_draft(session: Session, owner: str, item_code: str) -> dict[str, Any]:
+    draft = session.get(ApplicationDraft, (owner, item_code))
+    if draft is None:
+        raise DraftNotFound("no draft of this item", item_code=item_code)
+    return draft_view(draft)
+
+
+def list_drafts(session: Session, owner: str) -> list[dict[str, Any]]:
+    """The owner's drafts, most recently saved first, with the item's current name."""
+    drafts = session.scalars(select(ApplicationDraft).where(ApplicationDraft.owner == owner)
+                             .order_by(ApplicationDraft.saved_at.desc(), ApplicationDraft.item_code)).all()
+    names = catalogue.item_names(session, [d.item_code for d in drafts])
+    return [{"item_code": d.item_code, "item_name": names.get(d.item_code), "saved_at": d.saved_at}
+            for d in drafts]
+
+
+def discard_draft(uow, owner: str, item_code: str) -> None:
+    """Remove the owner's draft of an item; DraftNotFound when there is none."""
+    with uow:
+        if not discard_in(uow.session, owner, item_code):
+            raise DraftNotFound("no draft of this item", item_code=item_code)
+        uow.commit()
+
+
+def discard_in(session: Session, owner: str, item_code: str) -> bool:
+    """Remove the draft inside the caller's transaction (opening the case); True when there was one."""
+    result = session.execute(delete(ApplicationDraft).where(ApplicationDraft.owner == owner,
+                                                            ApplicationDraft.item_code == item_code))
+    return result.rowcount > 0
+
+
+def draft_view(draft: ApplicationDraft) -> dict[str, Any]:
+    return {"item_code": draft.item_code, "applicant": {"kind": draft.applicant_kind, "id_number": draft.id_number},
+            "data": draft.data, "saved_at": draft.saved_at}
+
+
+def _check(data: Any, applicant_kind: str, id_number: str) -> None:
+    errors = []
+    if not isinstance(data, dict):
+        errors.append({"pointer": "/data", "message": "a JSON object"})
+    elif len(json.dumps(data, ensure_ascii=False).encode()) > MAX_DRAFT_BYTES:
+        errors.append({"pointer": "/data", "message": f"at most {MAX_DRAFT_BYTES // 1024} KiB as JSON; "
+                                                      "upload files as materials"})
+    if applicant_kind not in KINDS:
+        errors.append({"pointer": "/applicant/kind", "message": "person or company"})
+    if not isinstance(id_number, str) or len(id_number) > 18:
+        errors.append({"pointer": "/applicant/id_number", "message": "at most 18 characters"})
+    if errors:
+        raise CaseInvalid("the draft cannot be kept", errors=errors)

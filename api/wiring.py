@@ -15,6 +15,8 @@ from forms.binding import FormBinding
 # How often the scheduler queues the lights sweep over open cases (电子监察).
 SUPERVISION_SWEEP_S = 600
 LIGHT_COMPACTION_S = 60
+# How often application drafts past their keeping time are deleted (processes/drafts.py).
+DRAFT_PURGE_S = 3600
 
 
 def register_tables_and_jobs() -> None:
@@ -23,7 +25,7 @@ def register_tables_and_jobs() -> None:
     import processes.acceptance_models  # noqa: F401
     import processes.catalogue  # noqa: F401
     import processes.decision_models  # noqa: F401
-    import processes.draft_models  # noqa: F401
+    import processes.drafts  # noqa: F401 - tables and job handlers
     import processes.licence_models  # noqa: F401
     import processes.rating_models  # noqa: F401
     import processes.smart_approval  # noqa: F401 - job handlers
@@ -39,6 +41,7 @@ def build_env(config: EngineConfig, *, db_engine=None, create_schema: bool = Tru
     that submitted upload references are checked against (none: not checked)."""
     from forms.file_store import FileStore
     from processes.deadlines import load_calendar
+    from processes import drafts
     from processes.supervision import SWEEP_JOB
 
     register_tables_and_jobs()
@@ -47,6 +50,7 @@ def build_env(config: EngineConfig, *, db_engine=None, create_schema: bool = Tru
     env.periodic_jobs.append((SWEEP_JOB, SUPERVISION_SWEEP_S))
     # Folds the insert-only light counter rows into their totals (engine/task_lights.py).
     env.periodic_jobs.append((task_lights.COMPACT_JOB, LIGHT_COMPACTION_S))
+    env.periodic_jobs.append((drafts.PURGE_JOB, DRAFT_PURGE_S))
     if create_schema:
         from engine.db import Base
 

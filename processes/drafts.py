@@ -6,17 +6,22 @@ It is not validated against the form (a draft is incomplete by nature), only
 bounded in size; the form checks everything when the application is submitted.
 Opening the case removes the draft in the same transaction
 (:func:`discard_in`), so a submitted application never comes back as a draft.
+A draft not saved again for :data:`KEEP_DAYS` days is deleted by a periodic job
+(:data:`PURGE_JOB`): personal data is kept no longer than it serves the applicant.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from engine import jobs
+from engine.models import utcnow
 
 from . import catalogue
 from .case_errors import CaseInvalid, CaseNotFound
@@ -25,6 +30,8 @@ from .draft_models import ApplicationDraft
 
 MAX_DRAFT_BYTES = 256 * 1024  # the data as JSON; a draft refers to uploads, it never holds files
 KINDS = ("person", "company")
+KEEP_DAYS = 90  # after the last save
+PURGE_JOB = "purge_stale_drafts"
 
 
 class DraftNotFound(CaseNotFound):
@@ -80,6 +87,18 @@ def discard_in(session: Session, owner: str, item_code: str) -> bool:
     result = session.execute(delete(ApplicationDraft).where(ApplicationDraft.owner == owner,
                                                             ApplicationDraft.item_code == item_code))
     return result.rowcount > 0
+
+
+def purge_stale(session: Session, *, now: datetime, keep_days: int = KEEP_DAYS) -> int:
+    """Inside the caller's transaction: delete drafts last saved over ``keep_days`` ago; returns how many."""
+    cutoff = require_aware(now) - timedelta(days=keep_days)
+    return session.execute(delete(ApplicationDraft).where(ApplicationDraft.saved_at < cutoff)).rowcount
+
+
+@jobs.handler(PURGE_JOB)
+def purge_job(uow, bucket: int | None = None) -> None:
+    """Periodic job (``env.periodic_jobs``, hourly); running it twice or concurrently is harmless."""
+    purge_stale(uow.session, now=utcnow())
 
 
 def draft_view(draft: ApplicationDraft) -> dict[str, Any]:

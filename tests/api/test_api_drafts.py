@@ -85,3 +85,24 @@ def test_submitting_the_application_removes_its_draft_and_throwing_it_away_works
     assert applicant.delete(f"/api/v1/drafts/{REAL_ESTATE}").status_code == 404
     assert drafts_stored(env) == 0
     assert [r.result for r in audit_rows(env, action="draft.discarded")] == ["failed", "ok"]  # newest first
+
+
+def test_a_draft_not_saved_again_for_90_days_is_deleted_by_the_hourly_job(applicant, as_demo, clock, env):
+    from datetime import datetime, timedelta, timezone
+
+    from processes import drafts
+
+    assert applicant.put(f"/api/v1/drafts/{REAL_ESTATE}", json={"data": HALF}).status_code == 200  # 2026-09-28
+    clock.set(2026, 12, 20, 9)
+    company = as_demo("company")
+    assert company.put(f"/api/v1/drafts/{REAL_ESTATE}", json={"data": HALF}).status_code == 200
+    assert (drafts.PURGE_JOB, 3600) in env.periodic_jobs  # queued by the workers' scheduler tick
+
+    saved = datetime(2026, 9, 28, 10, tzinfo=timezone(timedelta(hours=8)))
+    for days, left in ((drafts.KEEP_DAYS - 1, 2), (drafts.KEEP_DAYS + 1, 1)):
+        with env.unit_of_work() as uow:
+            drafts.purge_stale(uow.session, now=saved + timedelta(days=days))
+            uow.commit()
+        assert drafts_stored(env) == left
+    assert applicant.get(f"/api/v1/drafts/{REAL_ESTATE}").status_code == 404
+    assert company.get(f"/api/v1/drafts/{REAL_ESTATE}").get_json()["data"] == HALF

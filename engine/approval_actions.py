@@ -16,7 +16,6 @@ cleanly, changing nothing, when it does not apply.
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import select
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
@@ -27,7 +26,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import history, instance_store, runtime
 from .actors import Actor
-from .errors import InvalidState, NotAllowed, TaskNotFound
+from .errors import InvalidState, NotAllowed, TaskNotFound, TaskNotReady
 from .models import InstanceCopy, WorkTask
 from .task_kinds import human_kind, is_deferred
 
@@ -60,7 +59,7 @@ def return_task(uow, task_id: str, *, to_element_id: str, actor: Actor, reason: 
         runtime.require_ready(work)
         runtime.require_access(work, actor)
         loaded = _load_running(uow, work.instance_id)
-        current = loaded.workflow.get_task_from_id(UUID(task_id))
+        current = _task_in_state(loaded, task_id, TaskState.READY)
         target = _earlier_step(current, to_element_id)
         if target is None:
             raise ActionRefused("no earlier completed step with this id on the case's path",
@@ -81,7 +80,7 @@ def withdraw_task(uow, task_id: str, *, actor: Actor, reason: str | None = None)
         if work.state != "completed" or work.completed_by != actor.user:
             raise NotAllowed("only whoever completed a step can withdraw it", task_id=task_id)
         loaded = _load_running(uow, work.instance_id)
-        done = loaded.workflow.get_task_from_id(UUID(task_id))
+        done = _task_in_state(loaded, task_id, TaskState.COMPLETED)
         _require_untouched_after(uow, done)
         loaded.workflow.reset_from_task_id(done.id)
         history.record(uow, work.instance_id, "task.withdrawn", actor.user, task_id=task_id,
@@ -123,7 +122,7 @@ def remove_countersigner(uow, task_id: str, *, actor: Actor, reason: str | None 
         work = runtime.work_task(uow, task_id)
         runtime.require_ready(work)
         loaded = _load_running(uow, work.instance_id)
-        child = loaded.workflow.get_task_from_id(UUID(task_id))
+        child = _task_in_state(loaded, task_id, TaskState.READY)
         parent = child.parent
         if parent is None or not isinstance(parent.task_spec, ParallelMultiInstanceTask):
             raise ActionRefused("the task is not part of a parallel countersign", task_id=task_id)
@@ -166,6 +165,15 @@ def _load_running(uow, instance_id: str):
     return loaded
 
 
+def _task_in_state(loaded, task_id: str, state: TaskState):
+    """The case's task in the state the index row promised, else "no longer" (a concurrent
+    step of another worker got there between reading the row and loading the case)."""
+    task = loaded.workflow.find_task(task_id)
+    if task is None or task.state != state:
+        raise TaskNotReady(f"the task is no longer {TaskState.get_name(state).lower()}", task_id=task_id)
+    return task
+
+
 def _advance_and_save(uow, loaded) -> None:
     runtime.run_engine(loaded)
     delta = instance_store.save(uow, loaded)
@@ -179,7 +187,7 @@ def _earlier_step(task, element_id: str):
         parent = current.parent
         if parent is None:
             owner = getattr(current.workflow, "parent_task_id", None)
-            parent = current.workflow.top_workflow.get_task_from_id(owner) if owner else None
+            parent = current.workflow.top_workflow.find_task(owner) if owner else None
         if (parent is not None and parent.task_spec.bpmn_id == element_id
                 and parent.state == TaskState.COMPLETED and human_kind(parent.task_spec)):
             return parent

@@ -8,7 +8,6 @@ that are waiting), never from the whole task tree.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from uuid import UUID
 
 from sqlalchemy import delete
 
@@ -22,7 +21,7 @@ from .task_kinds import event_definitions, is_catching, timer_definition
 def sync(uow, loaded, delta) -> None:
     wf = loaded.workflow
     touched = any(
-        (t := wf.get_task_from_id(UUID(tid))) is not None and is_catching(t.task_spec)
+        (t := wf.find_task(tid)) is not None and is_catching(t.task_spec)
         for tid in delta.upserts
     )
     # Tasks removed by the step (a returned-past path, a cancelled branch) matter only

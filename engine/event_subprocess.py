@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import sys
 
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.bpmn_task_spec import BpmnTaskSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -164,7 +163,7 @@ def record_started(uow, loaded, delta) -> None:
     """History rows for event subprocesses whose start event fired in this step."""
     wf, before = loaded.workflow, loaded.before
     for task_id in delta.upserts:
-        task = wf.get_task_from_id(UUID(task_id))
+        task = wf.find_task(task_id)
         if task is None or not isinstance(task.task_spec, EventSubprocessSpec) or not task.internal_data.get(STARTED):
             continue
         subprocess = wf.subprocesses.get(task.id)

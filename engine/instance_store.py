@@ -229,7 +229,7 @@ def _record_end(uow: UnitOfWork, instance_id: str, wf: BpmnWorkflow, delta: Stat
     """History: the case completed, and at which end event(s) of its process (a refusal, an approval ...)."""
     ends = []
     for task_id in delta.upserts:
-        task = wf.get_task_from_id(uuid.UUID(task_id))
+        task = wf.find_task(task_id)
         if (task is not None and task.workflow is wf and isinstance(task.task_spec, EndEvent)
                 and task.state == TaskState.COMPLETED):
             ends.append(task.task_spec.bpmn_id)

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import select, update
 from SpiffWorkflow.util.task import TaskState
@@ -174,7 +173,7 @@ def run_deferred_task(uow, instance_id: str, task_id: str) -> None:
     instance_store.discard_on_failure(uow, instance_id)
     if loaded.row.status != "running":
         return
-    task = loaded.workflow.get_task_from_id(UUID(task_id))
+    task = loaded.workflow.find_task(task_id)
     if task is None or task.state != TaskState.READY:
         return  # already ran: a job delivered twice does nothing the second time
     try:

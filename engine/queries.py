@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import Select, exists, or_, select
 
@@ -112,7 +111,7 @@ def get_task(uow, task_id: str, *, with_data: bool = False) -> dict[str, Any]:
     view = task_view(work)
     if with_data:
         loaded = instance_store.load(uow, work.instance_id)
-        task = loaded.workflow.get_task_from_id(UUID(task_id))
+        task = loaded.workflow.find_task(task_id)
         view["data"] = dict(task.data) if task is not None else {}
     return view
 

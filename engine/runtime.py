@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.util import identity_key
@@ -193,9 +192,9 @@ def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, acto
         loaded = instance_store.load(uow, work.instance_id)
         instance_store.discard_on_failure(uow, work.instance_id)
         require_running(loaded.row)
-        task = loaded.workflow.get_task_from_id(UUID(task_id))
+        task = loaded.workflow.find_task(task_id)
         if task is None or task.state != TaskState.READY:
-            raise TaskNotReady("the task is not waiting to be completed", task_id=task_id)
+            raise TaskNotReady("the task is no longer waiting to be completed", task_id=task_id)
         has_form = _check_form(uow, loaded.row, work.form_key, data, locale, task_id=task_id,
                                element_id=work.element_id)
         task.data.update(data)
@@ -364,7 +363,7 @@ def schedule_deferred(uow, loaded, task_ids=None) -> None:
     if task_ids is None:
         candidates = wf.get_tasks(state=TaskState.READY, manual=True)
     else:
-        candidates = [t for t in map(wf.get_task_from_id, map(UUID, task_ids)) if t is not None]
+        candidates = [t for t in map(wf.find_task, task_ids) if t is not None]
     for task in candidates:
         if task.state == TaskState.READY and is_deferred(task.task_spec):
             jobs.schedule(uow, "run_task", {"instance_id": loaded.row.id, "task_id": str(task.id)},

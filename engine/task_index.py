@@ -23,7 +23,7 @@ def sync(uow, loaded, delta) -> None:
     wf, before = loaded.workflow, loaded.before
     new, reopened, finished = [], [], {"completed": [], "cancelled": []}
     for task_id in delta.upserts:
-        task = wf.get_task_from_id(UUID(task_id))
+        task = wf.find_task(task_id)
         if task is None or not human_kind(task.task_spec):
             continue
         old = before.get(task.id)

@@ -11,6 +11,8 @@ and only ever extended, and forgotten when a reset may reopen history.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
@@ -19,6 +21,22 @@ class YiwangWorkflow(BpmnWorkflow):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._history_end = None
+
+    def find_task(self, task_id: str | UUID):
+        """The task with this id in the case or any of its subprocesses, or None.
+
+        ``get_task_from_id`` raises for an unknown id; a task id that came with a
+        request may name a task that a concurrent step removed (a return, a removed
+        countersigner), which callers answer as "no longer waiting", not as a crash.
+        """
+        key = task_id if isinstance(task_id, UUID) else UUID(task_id)
+        task = self.tasks.get(key)
+        if task is None:
+            for subprocess in self.subprocesses.values():
+                task = subprocess.tasks.get(key)
+                if task is not None:
+                    break
+        return task
 
     def live_root(self):
         """The deepest task above which everything is finished, single-file history."""

@@ -7,8 +7,9 @@ from uuid import UUID
 
 import pytest
 
-from engine import instance_store
+from engine import approval_actions, instance_store, runtime
 from engine.errors import Conflict, TaskNotReady
+from engine.models import WorkTask
 from support.engine_kit import SYSTEM, complete, deploy_files, history, one_ready, ready, snapshot, start
 from support.paths import EXAMPLES
 
@@ -65,3 +66,34 @@ def test_many_clerks_completing_one_task_at_once_complete_it_exactly_once(make_e
     completions = [h for h in history(envs[0], case) if h["action"] == "task.completed"]
     assert len(completions) == 1
     assert len(ready(envs[0], case, "review")) == 3
+
+
+ACTIONS = {
+    "complete": lambda uow, task_id: runtime.complete_task(uow, task_id, {"opinion": {"approved": True}},
+                                                           actor=SYSTEM),
+    "return": lambda uow, task_id: approval_actions.return_task(uow, task_id, to_element_id="accept",
+                                                                actor=SYSTEM, reason="材料不全"),
+    "remove_countersigner": lambda uow, task_id: approval_actions.remove_countersigner(uow, task_id, actor=SYSTEM),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_an_action_on_a_task_that_a_concurrent_return_removed_is_refused_and_stores_nothing(make_env, action):
+    """The task's index row is read (the access check) just before another worker's return
+    takes the task out of the case: the action answers "no longer ready", not a crash."""
+    first, second = make_env(), make_env()
+    deploy_files(first, BPMN)
+    case = start(first, "one_window_approval", START)
+    complete(first, one_ready(first, case, "accept"), {"acceptance": "accept"})
+    market, fire, _ = sorted(ready(first, case, "review"), key=lambda t: t["loop_item"] or "")
+
+    with first.unit_of_work() as slow:
+        row = slow.session.get(WorkTask, market["id"])  # kept: the identity map holds it weakly
+        assert row.state == "ready"
+        approval_actions.return_task(second.unit_of_work(), fire["id"], to_element_id="accept", actor=SYSTEM,
+                                     reason="材料不全")
+        after_return = snapshot(second, case)
+        with pytest.raises(TaskNotReady, match="no longer"):
+            ACTIONS[action](slow, market["id"])
+    assert snapshot(first, case) == after_return
+    assert [t["element_id"] for t in ready(first, case)] == ["accept"]

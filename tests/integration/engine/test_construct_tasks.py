@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import datetime, timezone
+from uuid import uuid4
 
 import pytest
 
@@ -126,6 +127,18 @@ def test_a_service_task_calls_its_connector_with_its_parameters_and_stores_the_r
     assert instance(env, case)["data"]["licence"] == {"licence_no": "91310000-0001", "kind": "business"}
     assert open_incidents(env, case) == []
     assert_survives_restart(env, case)
+
+
+def test_a_service_task_job_whose_task_left_the_case_does_nothing(env):
+    """A job queued for a service task that a return removed before the job ran: no error, no change."""
+    env.connectors.register("licence.issue", lambda params, data: {"licence_no": "L-1"})
+    case = start(env, deployed(env, "service_task"), {"applicant": "上海某某有限公司"})
+    before = (instance(env, case)["data"], actions(env, case))
+
+    with env.unit_of_work() as uow:
+        jobs.run_deferred_task(uow, case, str(uuid4()))
+
+    assert (instance(env, case)["data"], actions(env, case)) == before
 
 
 class FlakyConnector:

@@ -9,7 +9,9 @@ from sqlalchemy import insert
 from .models import HistoryEvent, utcnow
 
 # Built once: a step's history row is a plain Core insert (no per-call statement building).
-_RECORD = insert(HistoryEvent.__table__)
+# Inline: nobody reads the new row's id, so PostgreSQL is not asked for it, and the
+# insert can wait in a pipeline with the step's other writes (engine.db.pipelined).
+_RECORD = insert(HistoryEvent.__table__).inline()
 
 
 def record(

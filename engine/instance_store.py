@@ -19,6 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from . import event_index, event_subprocess, history, task_index
+from .db import pipelined
 from .errors import Conflict, DefinitionNotFound, InstanceNotFound
 from .instance_cache import CachedInstance
 from .models import InstanceTaskState, ProcessDefinition, ProcessInstance, utcnow
@@ -212,15 +213,16 @@ def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) 
         row.ended_at = row.updated_at
     instance_id = row.id
     uow.saved_status[instance_id] = row.status
-    _write_row(session, row, is_new=loaded.is_new)
-    if row.status == "completed" and row.ended_at == row.updated_at:  # it ended with this step
-        _record_end(uow, instance_id, wf, delta)
-    _write_task_rows(uow, instance_id, delta)
-    task_index.sync(uow, loaded, delta)
-    event_index.sync(uow, loaded, delta)
-    event_subprocess.record_started(uow, loaded, delta)
-    for listener in env.step_listeners:
-        listener(uow, loaded, delta)
+    _write_row(session, row, is_new=loaded.is_new)  # the version check: answered before anything else
+    with pipelined(session):
+        if row.status == "completed" and row.ended_at == row.updated_at:  # it ended with this step
+            _record_end(uow, instance_id, wf, delta)
+        _write_task_rows(uow, instance_id, delta)
+        task_index.sync(uow, loaded, delta)
+        event_index.sync(uow, loaded, delta)
+        event_subprocess.record_started(uow, loaded, delta)
+        for listener in env.step_listeners:
+            listener(uow, loaded, delta)
     _remember_after_commit(uow, loaded, delta.fingerprint)
     return delta
 

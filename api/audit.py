@@ -20,6 +20,7 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.db import pipelined
 from engine.models import utcnow
 
 from .models import AuditHead, AuditRecord
@@ -55,8 +56,9 @@ def append(
 ) -> AuditRecord:
     """Add a record to the chain in the session's transaction (flushed, not committed).
 
-    Three statements: claiming the next sequence number on the head row (which
-    locks it until commit, so appends are serialized), the record, the new head hash.
+    Two round trips: claiming the next sequence number on the head row (which
+    locks it until commit, so appends are serialized), then the record and the new
+    head hash together.
     """
     at = utcnow()
     seq, prev_hash = _claim_next(session)
@@ -67,8 +69,9 @@ def append(
     }
     record = AuditRecord(**values)
     record.hash = values["hash"] = record_hash(record)
-    session.execute(insert(AuditRecord).values(values))
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=values["hash"]))
+    with pipelined(session):  # the record and the new head hash: one round trip on PostgreSQL
+        session.execute(insert(AuditRecord).values(values).inline())
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=values["hash"]))
     return record
 
 

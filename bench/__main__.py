@@ -85,7 +85,7 @@ def _plan(args) -> list[tuple]:
          lambda r: growth_bench.report("PostgreSQL", r), lambda r: growth_bench.verdicts("PostgreSQL", r)),
         ("worklist", True, lambda: worklist_bench.measure(url, large=100_000 if quick else 1_000_000),
          worklist_bench.report, worklist_bench.verdicts),
-        ("http", True, lambda: http_bench.measure(url, tasks=200, clerks=50), http_bench.report, http_bench.verdicts),
+        ("http", True, lambda: http_bench.measure(url, tasks=200 if quick else 1000, clerks=50), http_bench.report, http_bench.verdicts),
         ("city", True, lambda: city_month.run(args.postgres, cases=cases, redis_url=args.redis),
          city_month.report, city_month.verdicts),
         ("forms", False, lambda: forms_bench.measure(300 if quick else 2000), forms_report, forms_bench.verdicts),

@@ -8,6 +8,7 @@ background workers use :func:`make_session_factory` directly.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -60,10 +61,44 @@ def make_db_engine(url: str, **kwargs) -> Engine:
         db_engine = create_engine(url, **kwargs)
         event.listen(db_engine, "connect", _tune_sqlite)
         return db_engine
-    kwargs.setdefault("pool_pre_ping", True)
     db_engine = create_engine(url, **kwargs)
+    _ping_when_idle(db_engine)
     event.listen(db_engine, "after_cursor_execute", _answer_reads_in_pipeline)
     return db_engine
+
+
+# A pooled connection unused for this long is pinged before it is handed out again.
+PING_AFTER_IDLE_S = 1.0
+_IDLE_SINCE = "yiwang.idle_since"
+
+
+def _ping_when_idle(db_engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, but only for connections that sat idle in the pool.
+
+    A connection goes stale while nobody uses it (the server restarted, a firewall
+    dropped it); one handed back a moment ago was alive then. Pinging on every
+    checkout cost a round trip per unit of work, two per API call. A connection that
+    dies within the second still fails only its own statement: SQLAlchemy then
+    recognises the disconnect and renews the whole pool, and the caller gets a
+    retriable error as with any database outage.
+    """
+    dialect = db_engine.dialect
+
+    @event.listens_for(db_engine.pool, "checkin")
+    def _checked_in(_dbapi_connection, record) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(db_engine.pool, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as err:
+            # The pool discards this connection and hands out a fresh one (or fails
+            # the checkout if the server is still down).
+            raise exc.DisconnectionError(f"pooled connection lost while idle: {err}") from err
 
 
 def make_session_factory(db_engine: Engine) -> sessionmaker:

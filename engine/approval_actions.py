@@ -26,7 +26,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import history, instance_store, runtime
 from .actors import Actor
-from .errors import InvalidState, NotAllowed, TaskNotFound, TaskNotReady
+from .errors import InvalidState, NotAllowed, TaskNotFound
 from .models import InstanceCopy, WorkTask
 from .task_kinds import human_kind, is_deferred
 
@@ -59,7 +59,7 @@ def return_task(uow, task_id: str, *, to_element_id: str, actor: Actor, reason: 
         runtime.require_ready(work)
         runtime.require_access(work, actor)
         loaded = _load_running(uow, work.instance_id)
-        current = _task_in_state(loaded, task_id, TaskState.READY)
+        current = runtime.task_in_case(loaded, task_id, TaskState.READY)
         target = _earlier_step(current, to_element_id)
         if target is None:
             raise ActionRefused("no earlier completed step with this id on the case's path",
@@ -80,7 +80,7 @@ def withdraw_task(uow, task_id: str, *, actor: Actor, reason: str | None = None)
         if work.state != "completed" or work.completed_by != actor.user:
             raise NotAllowed("only whoever completed a step can withdraw it", task_id=task_id)
         loaded = _load_running(uow, work.instance_id)
-        done = _task_in_state(loaded, task_id, TaskState.COMPLETED)
+        done = runtime.task_in_case(loaded, task_id, TaskState.COMPLETED)
         _require_untouched_after(uow, done)
         loaded.workflow.reset_from_task_id(done.id)
         history.record(uow, work.instance_id, "task.withdrawn", actor.user, task_id=task_id,
@@ -122,7 +122,7 @@ def remove_countersigner(uow, task_id: str, *, actor: Actor, reason: str | None 
         work = runtime.work_task(uow, task_id)
         runtime.require_ready(work)
         loaded = _load_running(uow, work.instance_id)
-        child = _task_in_state(loaded, task_id, TaskState.READY)
+        child = runtime.task_in_case(loaded, task_id, TaskState.READY)
         parent = child.parent
         if parent is None or not isinstance(parent.task_spec, ParallelMultiInstanceTask):
             raise ActionRefused("the task is not part of a parallel countersign", task_id=task_id)
@@ -163,15 +163,6 @@ def _load_running(uow, instance_id: str):
     instance_store.discard_on_failure(uow, instance_id)
     runtime.require_running(loaded.row)
     return loaded
-
-
-def _task_in_state(loaded, task_id: str, state: TaskState):
-    """The case's task in the state the index row promised, else "no longer" (a concurrent
-    step of another worker got there between reading the row and loading the case)."""
-    task = loaded.workflow.find_task(task_id)
-    if task is None or task.state != state:
-        raise TaskNotReady(f"the task is no longer {TaskState.get_name(state).lower()}", task_id=task_id)
-    return task
 
 
 def _advance_and_save(uow, loaded) -> None:

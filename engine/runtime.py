@@ -192,9 +192,7 @@ def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, acto
         loaded = instance_store.load(uow, work.instance_id)
         instance_store.discard_on_failure(uow, work.instance_id)
         require_running(loaded.row)
-        task = loaded.workflow.find_task(task_id)
-        if task is None or task.state != TaskState.READY:
-            raise TaskNotReady("the task is no longer waiting to be completed", task_id=task_id)
+        task = task_in_case(loaded, task_id, TaskState.READY)
         has_form = _check_form(uow, loaded.row, work.form_key, data, locale, task_id=task_id,
                                element_id=work.element_id)
         task.data.update(data)
@@ -276,6 +274,19 @@ def work_task(uow, task_id: str) -> WorkTask:
 def require_ready(work: WorkTask) -> None:
     if work.state != "ready":
         raise TaskNotReady(f"the task is already {work.state}", task_id=work.id, state=work.state)
+
+
+def task_in_case(loaded, task_id: str, state: TaskState):
+    """The loaded case's task, in the state its index row promised; else "no longer".
+
+    The row is read (the access check) before the case is loaded: another worker's
+    step (a return, a removed countersigner) may commit in between and take the task
+    out of the case or finish it.
+    """
+    task = loaded.workflow.find_task(task_id)
+    if task is None or task.state != state:
+        raise TaskNotReady(f"the task is no longer {TaskState.get_name(state).lower()}", task_id=task_id)
+    return task
 
 
 def require_access(work: WorkTask, actor: Actor) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 
@@ -29,14 +30,10 @@ class YiwangWorkflow(BpmnWorkflow):
         request may name a task that a concurrent step removed (a return, a removed
         countersigner), which callers answer as "no longer waiting", not as a crash.
         """
-        key = task_id if isinstance(task_id, UUID) else UUID(task_id)
-        task = self.tasks.get(key)
-        if task is None:
-            for subprocess in self.subprocesses.values():
-                task = subprocess.tasks.get(key)
-                if task is not None:
-                    break
-        return task
+        try:
+            return self.get_task_from_id(task_id if isinstance(task_id, UUID) else UUID(task_id))
+        except TaskNotFoundException:
+            return None
 
     def live_root(self):
         """The deepest task above which everything is finished, single-file history."""

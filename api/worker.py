@@ -11,6 +11,22 @@ log = logging.getLogger(__name__)
 def run_worker(env, *, burst: bool = False) -> None:
     from rq import SimpleWorker
 
+    class Worker(SimpleWorker):
+        """rq's in-process worker without its pub/sub command channel.
+
+        rq listens for remote commands (``rq.command.send_shutdown_command`` ...) on a
+        thread that reads at most every 60 s, and joins it when the worker stops, so a
+        SIGTERMed worker could take up to a minute to exit (rq issue #1613; seen as a
+        worker not stopping within 30 s in the benchmark). yiwang workers are stopped
+        with signals, and nothing here sends rq commands.
+        """
+
+        def subscribe(self) -> None:
+            pass
+
+        def unsubscribe(self) -> None:
+            pass
+
     from engine import dispatch
 
     # Jobs run in this process (no fork per job) with this fully wired engine; a
@@ -33,6 +49,6 @@ def run_worker(env, *, burst: bool = False) -> None:
     else:
         threading.Thread(target=scheduler, name="yiwang-scheduler", daemon=True).start()
     try:
-        SimpleWorker([queue], connection=queue.connection).work(burst=burst)
+        Worker([queue], connection=queue.connection).work(burst=burst)
     finally:
         stop.set()

@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor
+from engine.calendar import WorkingCalendar
 from engine.models import ProcessInstance, WorkTask
 from processes import cases, catalogue, commitments, corrections, drafts, smart_approval
 from processes.acceptance_models import CaseRefusal
 from processes.case_models import Case
+from processes.deadlines import load_calendar
 from processes.licence_models import ELicence
 from processes.rating_models import CaseRating
 
@@ -67,8 +69,8 @@ def _actor(principal: Principal) -> Actor:
 
 
 # -- views ------------------------------------------------------------------------------
-def summary(session: Session, case: Case) -> dict[str, Any]:
-    view = cases.get_case(session, case.instance_id)
+def summary(session: Session, case: Case, calendar: WorkingCalendar | None = None) -> dict[str, Any]:
+    view = cases.get_case(session, case.instance_id, calendar)
     view["case_id"] = view.pop("instance_id")
     view["status"] = cases.public_status(session, case)
     view["status_label"] = cases.STATUS_LABELS[view["status"]]
@@ -82,9 +84,10 @@ def case_view(session: Session, case_id: str, *, now: datetime) -> dict[str, Any
     rating = session.get(CaseRating, case_id)
     ready = session.scalars(select(WorkTask).where(WorkTask.instance_id == case_id, WorkTask.state == "ready")
                             .order_by(WorkTask.created_at, WorkTask.id))
+    calendar = load_calendar(session)
     return {
-        **summary(session, case),
-        "current_tasks": [task_out(t) for t in ready],
+        **summary(session, case, calendar),
+        "current_tasks": [task_out(t, calendar=calendar) for t in ready],
         "corrections": corrections.corrections_of(session, case_id),
         "promises": commitments.promises_of(session, case_id, now=now),
         "refusal": refusal and {"case_id": case_id, "reason": refusal.reason, "basis": refusal.basis,
@@ -110,7 +113,8 @@ def list_cases(session: Session, principal: Principal, *, item_code: str | None 
         query = query.where(Case.closed_at.is_(None))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.order_by(Case.opened_at.desc(), Case.instance_id).limit(limit).offset(offset))
-    return [summary(session, c) for c in rows], total
+    calendar = load_calendar(session)
+    return [summary(session, c, calendar) for c in rows], total
 
 
 def promise_days(session: Session, case_id: str, kind: str) -> int | None:

@@ -25,6 +25,7 @@ from forms.errors import FormError
 from processes.case_errors import CaseError
 from processes.item_errors import ItemError
 
+from . import cli_calendar
 from .wiring import build_env
 
 
@@ -93,18 +94,31 @@ class _Cli(click.Group):
 @click.pass_context
 def main(ctx, db):
     """yiwang (一网): BPMN engine for one-window government services."""
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "env": lambda: _env(ctx)}
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--note", help="version note")
 @click.pass_context
 def deploy(ctx, files, note):
-    """Deploy BPMN/DMN files as one bundle (new content = next version)."""
+    """Deploy BPMN/DMN files as one bundle (new content = next version).
+
+    A single FOLDER deploys a process folder: its forms (forms/<key>.json) first, then its files.
+    """
     env = _env(ctx)
-    contents = {Path(f).name: Path(f).read_bytes() for f in files}
-    result = deploy_mod.deploy(env.unit_of_work(), contents, deployed_by="cli", note=note)
+    folders = [f for f in files if Path(f).is_dir()]
+    if folders and len(files) > 1:
+        raise click.UsageError("give one process folder, or BPMN/DMN files")
+    if folders:
+        from processes.item_commands import deploy_process_folder
+
+        forms, result = deploy_process_folder(env, folders[0], deployed_by="cli", note=note)
+        for key, version in forms:
+            click.echo(f"form {key} v{version}")
+    else:
+        contents = {Path(f).name: Path(f).read_bytes() for f in files}
+        result = deploy_mod.deploy(env.unit_of_work(), contents, deployed_by="cli", note=note)
     for p in result.processes:
         state = "deployed" if p.created else "unchanged"
         click.echo(f"{p.process_id} v{p.version} (definition {p.definition_id}): {state}")
@@ -169,8 +183,9 @@ def start(ctx, process_id, data, business_key, user):
 @click.option("--instance", "instance_id")
 @click.option("--state", default="ready", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--ids", "ids_only", is_flag=True, help="only the task ids, one per line (for scripts)")
 @click.pass_context
-def tasks(ctx, group, assignee, instance_id, state, as_json):
+def tasks(ctx, group, assignee, instance_id, state, as_json, ids_only):
     """List tasks, soonest deadline first."""
     env = _env(ctx)
     with env.unit_of_work() as uow:
@@ -179,6 +194,10 @@ def tasks(ctx, group, assignee, instance_id, state, as_json):
             instance_id=instance_id, limit=500))
     if as_json:
         click.echo(_json(rows))
+        return
+    if ids_only:
+        for t in rows:
+            click.echo(t["id"])
         return
     for t in rows:
         due = t["due_at"].isoformat(timespec="minutes") if t["due_at"] else "-"
@@ -249,7 +268,9 @@ def serve(ctx, host, port, demo):
     if (ctx.obj or {}).get("db"):
         options["database_url"] = ctx.obj["db"]
     config = EngineConfig.from_env(**options)
-    click.echo(f"yiwang serving on http://{host}:{port}/ (database {config.database_url})")
+    from .first_run import greet
+
+    greet(config, host=host, port=port, interactive=sys.stdin.isatty() and sys.stdout.isatty())
     from .server import run
 
     run(lambda: create_app({"ENGINE": config}), host=host, port=port)
@@ -616,3 +637,6 @@ def db_revision(ctx, message):
 
     url = (ctx.parent.obj or {}).get("db") or _Config.from_env().database_url
     schema.new_revision(url, message)
+
+
+main.add_command(cli_calendar.calendar)

@@ -9,27 +9,18 @@ second run changes nothing. Every demo user has the same well-known password
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from engine import deploy as engine_deploy
-from forms.store import publish_form
 from processes import item_commands
 
 from . import accounts, audit
 from .models import Group, Region, User
 
 PASSWORD = "Yiwang-Demo-2026"
-def _examples_folder() -> Path:
-    """The repository's examples/: next to the sources (editable install) or in the working directory."""
-    for candidate in (Path(__file__).resolve().parent.parent / "examples", Path.cwd() / "examples"):
-        if candidate.is_dir():
-            return candidate
-    return Path.cwd() / "examples"
 
 ITEMS = ("business_startup", "real_estate_transfer", "elderly_allowance", "industrial_construction_permit")
 ONE_WINDOW = "one_window_approval"
@@ -57,6 +48,16 @@ GROUPS = (  # name, title, kind, region
     ("market", "市市场监督管理局(许可)", "department", "340500"),
     ("lead", "分管领导(并联审批决定)", "department", "340500"),
 )
+
+
+def examples_folder() -> Path:
+    """The example bundles: ``api/examples`` when installed (setup.cfg ships them there), else the
+    source checkout's ``examples/``; never the working directory."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "examples", here.parent / "examples"):
+        if (candidate / ITEMS[0] / "item.json").is_file():
+            return candidate
+    raise FileNotFoundError(f"the example bundles are not installed (looked in {here / 'examples'})")
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class SeedReport:
 
 def seed(env, *, examples: Path | None = None, min_length: int = 12) -> SeedReport:
     """Publish the examples and create the demo organisation; leaves what exists alone."""
-    examples = examples or _examples_folder()
+    examples = examples or examples_folder()
     if not (examples / ITEMS[0] / "item.json").is_file():
         raise FileNotFoundError(f"the demo needs the example bundles, not found in {examples}")
     report = SeedReport()
@@ -145,13 +146,7 @@ def seed(env, *, examples: Path | None = None, min_length: int = 12) -> SeedRepo
 
 def _one_window(env, folder: Path) -> list[dict[str, Any]]:
     """The one-window example: its forms, then its process (not a catalogue item: it has no item.json)."""
-    with env.unit_of_work() as uow:
-        for path in sorted((folder / "forms").glob("*.json")):
-            document = json.loads(path.read_text(encoding="utf-8"))
-            publish_form(uow.session, path.stem, document["schema"], document.get("ui_schema"), note="demo")
-        uow.commit()
-    files = {path.name: path.read_bytes() for path in sorted(folder.glob("*.bpmn"))}
-    result = engine_deploy.deploy(env.unit_of_work(), files, deployed_by="demo", note="demo")
+    _, result = item_commands.deploy_process_folder(env, folder, deployed_by="demo", note="demo")
     return [{"process_id": p.process_id, "version": p.version, "created": p.created} for p in result.processes]
 
 

@@ -60,7 +60,8 @@ def route_of(session, work: WorkTask) -> Route:
     """One statement: the task's case (if it is a service case) and the step the case waits on."""
     found = session.execute(
         select(Case.instance_id, ClockPause.task_id)
-        .outerjoin(ClockPause, and_(ClockPause.case_id == Case.instance_id, ClockPause.ended_at.is_(None)))
+        .outerjoin(ClockPause, and_(ClockPause.case_id == Case.instance_id, ClockPause.ended_at.is_(None),
+                                    ClockPause.reason == "correction"))
         .where(Case.instance_id == work.instance_id)
     ).first()
     if found is None:

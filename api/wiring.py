@@ -23,6 +23,7 @@ def register_tables_and_jobs() -> None:
     """Import every module that declares tables or job handlers."""
     import forms.models  # noqa: F401
     import processes.acceptance_models  # noqa: F401
+    import processes.calendar_models  # noqa: F401
     import processes.catalogue  # noqa: F401
     import processes.decision_models  # noqa: F401
     import processes.drafts  # noqa: F401 - tables and job handlers

@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from engine.models import WorkTask, WorkTaskCandidate, utcnow
+from engine.calendar import WorkingCalendar
 from engine.queries import task_view
+from processes.deadlines import load_calendar
 
 from .accounts import Principal
 from .access import task_condition
@@ -22,10 +24,14 @@ def etag_of(work: WorkTask) -> str:
     return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
 
 
-def task_out(work: WorkTask, now: datetime | None = None) -> dict[str, Any]:
+def task_out(work: WorkTask, now: datetime | None = None, calendar: WorkingCalendar | None = None) -> dict[str, Any]:
+    """The task as the worklist shows it; pass the ``calendar`` when showing many."""
     now = now or utcnow()
+    calendar = calendar or load_calendar(object_session(work))
     view = task_view(work)
     view["overdue"] = work.state == "ready" and work.due_at is not None and work.due_at < now
+    # Counted through a year whose holiday notice is not loaded: shown as provisional.
+    view["due_provisional"] = calendar.is_provisional(work.created_at, work.due_at)
     view["etag"] = etag_of(work)
     return view
 
@@ -47,4 +53,5 @@ def list_tasks(session: Session, principal: Principal, *, scope: str = "all", st
     elif overdue is False:
         query = query.where(WorkTask.due_at.is_(None) | (WorkTask.due_at >= now))
     query = query.order_by(WorkTask.due_at.is_(None), WorkTask.due_at, WorkTask.created_at, WorkTask.id)
-    return [task_out(t, now) for t in session.scalars(query.limit(limit).offset(offset))]
+    calendar = load_calendar(session)
+    return [task_out(t, now, calendar) for t in session.scalars(query.limit(limit).offset(offset))]

@@ -23,6 +23,8 @@ class Assignment:
     assignee: str | None = None
     form_key: str | None = None
     due_at: datetime | None = None
+    # Working days of yw:timeLimit that due_at was counted from (None for a yw:dueDate).
+    time_limit_days: float | None = None
 
 
 def attributes_of(task_spec) -> dict[str, Any]:
@@ -42,6 +44,7 @@ def resolve(task, now: datetime, calendar: WorkingCalendar | None = None) -> Ass
         assignee=assignee[0] if assignee else None,
         form_key=attrs.get("formKey"),
         due_at=_due(attrs, task, evaluate, now, calendar or WorkingCalendar()),
+        time_limit_days=attrs.get("timeLimitDays"),
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -155,6 +156,8 @@ class WorkTask(Base):
     # Multi-instance children: the item this child handles (e.g. the department).
     loop_item: Mapped[Any] = mapped_column(JSON, nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The step's limit in working days (yw:timeLimit), kept so a calendar change can move due_at.
+    time_limit_days: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

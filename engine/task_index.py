@@ -7,6 +7,7 @@ the cost does not grow with the instance and costs no extra query.
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import bindparam, insert, update
@@ -63,6 +64,7 @@ def _insert(uow, loaded, tasks, now) -> None:
             "kind": human_kind(task.task_spec), "state": "ready", "assignee": who.assignee,
             "candidate_groups": who.candidate_groups, "candidate_users": who.candidate_users,
             "form_key": who.form_key, "loop_item": _json_safe(loop_item(task)), "due_at": who.due_at,
+            "time_limit_days": who.time_limit_days,
             "created_at": now, "claimed_at": None, "completed_at": None, "completed_by": None,
         })
         candidates.extend(
@@ -104,6 +106,23 @@ def _reopen(uow, task_ids, now) -> None:
     uow.session.execute(
         update(WorkTaskCandidate).where(WorkTaskCandidate.task_id.in_(task_ids)).values(state="ready")
     )
+
+
+def move_deadlines(uow, new_dues: dict[str, datetime]) -> None:
+    """Give open tasks new deadlines (the working-day calendar changed), inside the caller's transaction.
+
+    Worklists (``due_sort``) and the light counts follow; the steps themselves are not touched.
+    """
+    if not new_dues:
+        return
+    ids = list(new_dues)
+    task_lights.recount(uow, ids, -1)
+    uow.session.execute(update(_WORK).where(_WORK.c.id == bindparam("task")).values(due_at=bindparam("due")),
+                        [{"task": task_id, "due": due} for task_id, due in new_dues.items()])
+    uow.session.execute(update(_CANDIDATES).where(_CANDIDATES.c.task_id == bindparam("task"))
+                        .values(due_sort=bindparam("due")),
+                        [{"task": task_id, "due": due or NO_DEADLINE} for task_id, due in new_dues.items()])
+    task_lights.recount(uow, ids, +1)
 
 
 def _json_safe(value):

@@ -85,6 +85,28 @@ def _follow_statement(dialect: str):
     return insert(TaskLightDelta).from_select(["group_name", "created_day", "due_at", "n"], rows)
 
 
+def recount(uow, task_ids: list[str], sign: int) -> None:
+    """Take open tasks out of their light keys (``sign`` -1) or put them back (+1).
+
+    Around a change of their deadlines (:func:`engine.task_index.move_deadlines`):
+    out under the old deadline, back in under the new one.
+    """
+    if task_ids:
+        uow.session.connection().execute(_recount_statement(uow.env.db_engine.dialect.name, sign),
+                                         {"task_ids": task_ids})
+
+
+@lru_cache(maxsize=8)
+def _recount_statement(dialect: str, sign: int):
+    c, t = WorkTaskCandidate, WorkTask
+    rows = (
+        select(c.group_name, _cst_day(dialect, t.created_at), c.due_sort, literal_column(str(int(sign))))
+        .join(t, t.id == c.task_id)
+        .where(c.task_id.in_(bindparam("task_ids", expanding=True)), c.state == "ready")
+    )
+    return insert(TaskLightDelta).from_select(["group_name", "created_day", "due_at", "n"], rows)
+
+
 def _cst_day(dialect: str, column):
     if dialect == "sqlite":
         # SQLite keeps UTC as naive text; China Standard Time is UTC+8 all year.
@@ -162,8 +184,8 @@ def lights_of(keys, *, now: datetime, yellow_share: float, calendar: WorkingCale
         return counts
     first = min(today, min(k[0] for k in dated))
     last = max(today, max(k[1] for k in dated))
-    cumulative = _cumulative_working_days(tuple(sorted(calendar.overrides.items())),
-                                          _EPOCH_DAY + timedelta(days=first), _EPOCH_DAY + timedelta(days=last))
+    cumulative = _cumulative_working_days(calendar, _EPOCH_DAY + timedelta(days=first),
+                                          _EPOCH_DAY + timedelta(days=last))
     used_by_day: dict[int, int] = {}
     for created, due_day, n in dated:
         # working days after the creation day up to the deadline's day / up to today
@@ -178,9 +200,10 @@ def lights_of(keys, *, now: datetime, yellow_share: float, calendar: WorkingCale
 
 
 @lru_cache(maxsize=32)
-def _cumulative_working_days(overrides: tuple, first: date, last: date) -> tuple[int, ...]:
+def _cumulative_working_days(calendar: WorkingCalendar, first: date, last: date) -> tuple[int, ...]:
     # chinese_calendar costs ~25 us a day; a queue asks about the same two months all day long.
-    calendar, cumulative, day = WorkingCalendar(dict(overrides)), [0], first
+    # Calendars with the same days are equal (WorkingCalendar.key), so they share the cache.
+    cumulative, day = [0], first
     while day < last:
         day += timedelta(days=1)
         cumulative.append(cumulative[-1] + calendar.is_working_day(day))

@@ -5,9 +5,8 @@ checker). Besides the standard draft 2020-12 formats (``date``, ``date-time``,
 ``email``, ``uri`` ...) forms may use:
 
 ``cn-resident-id``
-    18-character resident identity number (GB 11643): a known county code, a real
-    birth date not in the future, ISO 7064 check character (an upper-case ``X``
-    stands for 10).
+    18-character resident identity number (GB 11643): check character, a real birth
+    date not in the future, a county code of any era (:mod:`forms.identifiers`).
 ``cn-uscc``
     18-character unified social credit code (GB 32100) with its check character.
 ``cn-mobile``
@@ -22,20 +21,16 @@ UI normalises input before submitting. A failing check raises
 
 from __future__ import annotations
 
-import datetime
 import re
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator, FormatChecker
-from stdnum import exceptions as stdnum_errors
-from stdnum import numdb
-from stdnum.cn import ric, uscc
+
+from . import identifiers
 
 CUSTOM_FORMATS = ("cn-resident-id", "cn-uscc", "cn-mobile", "cn-postcode")
 
-_RIC_CHARS = frozenset("0123456789X")
-_USCC_CHARS = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")  # GB 32100: no I, O, S, V, Z
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _POSTCODE = re.compile(r"[0-9]{6}")
 
@@ -43,8 +38,7 @@ _POSTCODE = re.compile(r"[0-9]{6}")
 class FormatProblem(ValueError):
     """Why a value does not have its format.
 
-    ``reason`` is one of ``length``, ``characters``, ``check-digit``,
-    ``birth-date``, ``region`` or ``invalid``.
+    ``reason`` is one of :data:`forms.identifiers.REASONS` or ``invalid``.
     """
 
     def __init__(self, reason: str) -> None:
@@ -52,74 +46,25 @@ class FormatProblem(ValueError):
         self.reason = reason
 
 
-_STDNUM_REASONS = (
-    (stdnum_errors.InvalidLength, "length"),
-    (stdnum_errors.InvalidFormat, "characters"),
-    (stdnum_errors.InvalidChecksum, "check-digit"),
-)
-
-
-def _stdnum_reason(exc: stdnum_errors.ValidationError) -> str:
-    for kind, reason in _STDNUM_REASONS:
-        if isinstance(exc, kind):
-            return reason
-    return "invalid"
-
-
-def _check_shape(value: str, allowed: frozenset[str]) -> None:
-    # Canonical form only: stdnum would quietly accept "x" or separators.
-    if any(ch not in allowed for ch in value):
-        raise FormatProblem("characters")
-    if len(value) != 18:
-        raise FormatProblem("length")
-
-
-def _region_ever_existed(code: str) -> bool:
-    # stdnum also wants the county to exist in the birth year, but a number keeps the
-    # code of the office that first assigned it, which can be years after the birth
-    # (late household registration, 补登户口); any county that ever had the code will do.
-    info = numdb.get("cn/loc").info(code)
-    return any("county" in properties for _part, properties in info)
-
-
 def is_cn_resident_id(value: object) -> bool:
-    """Check an 18-character resident ID number (居民身份证号码).
+    """Check an 18-character resident ID number (居民身份证号码) by :mod:`forms.identifiers`' rule.
 
     Raises:
         FormatProblem: the value is a string but not a valid number.
     """
-    if not isinstance(value, str):
-        return True
-    _check_shape(value, _RIC_CHARS)
-    try:
-        ric.validate(value)
-    except stdnum_errors.InvalidComponent:
-        try:
-            ric.get_birth_date(value)
-        except stdnum_errors.ValidationError:
-            raise FormatProblem("birth-date") from None
-        if not _region_ever_existed(value[:6]):
-            raise FormatProblem("region") from None
-    except stdnum_errors.ValidationError as exc:
-        raise FormatProblem(_stdnum_reason(exc)) from None
-    if ric.get_birth_date(value) > datetime.date.today():
-        raise FormatProblem("birth-date")
+    if isinstance(value, str) and (reason := identifiers.resident_id_problem(value)):
+        raise FormatProblem(reason)
     return True
 
 
 def is_cn_uscc(value: object) -> bool:
-    """Check an 18-character unified social credit code (统一社会信用代码).
+    """Check an 18-character unified social credit code (统一社会信用代码) by :mod:`forms.identifiers`' rule.
 
     Raises:
         FormatProblem: the value is a string but not a valid code.
     """
-    if not isinstance(value, str):
-        return True
-    _check_shape(value, _USCC_CHARS)
-    try:
-        uscc.validate(value)
-    except stdnum_errors.ValidationError as exc:
-        raise FormatProblem(_stdnum_reason(exc)) from None
+    if isinstance(value, str) and (reason := identifiers.uscc_problem(value)):
+        raise FormatProblem(reason)
     return True
 
 

@@ -124,8 +124,9 @@ _FORMAT_REASONS = {
         "has characters that are not allowed; remove spaces and use capitals",
     ),
     "check-digit": ("校验码不正确", "the check character is wrong"),
-    "birth-date": ("出生日期无效", "the birth date is not valid"),
-    "region": ("地区码无效", "the region code is not valid"),
+    "birth-date": ("出生日期不是有效日期", "the birth date is not a real date"),
+    "birth-date-future": ("出生日期晚于今天", "the birth date is in the future"),
+    "region": ("前6位不是任何时期的县级行政区划代码", "the first six digits are no county code of any time"),
 }
 
 _MATERIAL = {
@@ -243,7 +244,7 @@ def _params(error: ValidationError, keyword: str, labels: Labels, locale: str) -
     elif keyword == "const":
         params["value"] = _show(value)
     elif keyword == "format":
-        params.update(_format_params(error, value, locale))
+        params.update(_format_params(getattr(error.cause, "reason", None), value, locale))
     elif keyword == "dependentRequired":
         trigger = list(error.absolute_path)[:-1] + [error.cause.trigger]
         params["trigger"] = labels.label(trigger, locale)
@@ -258,12 +259,17 @@ def type_names(names: list[str], locale: str = DEFAULT_LOCALE) -> str:
     return _OR[locale].join(_pick(_TYPES.get(n, (n, n)), locale) for n in names)
 
 
-def _format_params(error: ValidationError, name: str, locale: str) -> dict[str, str]:
-    reason = getattr(error.cause, "reason", None)
+def _format_params(reason: str | None, name: str, locale: str) -> dict[str, str]:
     text = _pick(_FORMAT_REASONS[reason], locale) if reason in _FORMAT_REASONS else ""
     if text:
         text = f"（{text}）" if locale == "zh-CN" else f" ({text})"
     return {"format_name": _pick(_FORMATS.get(name, (name, name)), locale), "reason": text}
+
+
+def format_message(name: str, reason: str, locale: str = DEFAULT_LOCALE) -> str:
+    """Why a value is not a ``name`` (``cn-resident-id`` ...), as the form check says it: 不是有效的…（…）."""
+    locale = normalize_locale(locale)
+    return _pick(_T["format"], locale).format(label="", **_format_params(reason, name, locale)).strip()
 
 
 def _material(problem: Any, locale: str) -> str:

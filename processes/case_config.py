@@ -13,7 +13,9 @@ from dataclasses import dataclass, fields
 @dataclass(frozen=True)
 class CaseConfig:
     # Public address of the portal; the receipt's QR code opens <base>/progress/<tracking number>.
-    public_base_url: str = "http://localhost:5000"
+    # Empty: the address the request came to (right for `yiwang serve`; set it behind a proxy
+    # that rewrites the host, so printed links never depend on a request's Host header).
+    public_base_url: str = ""
     # Share of a time limit used after which a case or step shows a yellow light (red once overdue).
     yellow_share: float = 0.8
     # Ed25519 private key that signs e-licences, as PKCS#8 PEM text. Production sets it (from a

@@ -6,7 +6,8 @@ the channel, the applicant (user id and *masked* ID number only), the window tha
 accepted it, and its promised deadline in working days. The row's key is the
 instance id, so every engine table joins to it directly.
 
-The clock's pauses and the administrator's calendar overrides live here too.
+The clock's pauses live here too; the calendar's tables are in
+:mod:`processes.calendar_models`.
 Sibling tables: :mod:`processes.acceptance_models` (corrections, deficiencies,
 refusals), :mod:`processes.supervision_models` (warnings),
 :mod:`processes.licence_models`, :mod:`processes.rating_models`,
@@ -15,13 +16,13 @@ refusals), :mod:`processes.supervision_models` (warnings),
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
-from engine.models import UtcDateTime, utcnow
+from engine.models import UtcDateTime
 
 CHANNELS = ("online", "window", "self_service")
 LIGHTS = ("green", "yellow", "red")
@@ -94,15 +95,3 @@ class ClockPause(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     # True when the engine instance itself was suspended for the pause.
     engine_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class CalendarOverride(Base):
-    """A local exception to the national working-day calendar, set by an administrator."""
-
-    __tablename__ = "calendar_override"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    working: Mapped[bool] = mapped_column(Boolean)
-    note: Mapped[str | None] = mapped_column(Text)
-    set_by: Mapped[str] = mapped_column(String(150))
-    set_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -19,13 +19,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from stdnum.cn import ric, uscc
 
 from engine import history, runtime
 from engine.actors import Actor
+from engine.calendar import WorkingCalendar
 from engine.models import ProcessInstance, WorkTask
+from forms import identifiers
+from forms.messages import format_message
 
-from . import smart_approval
+from . import clock_stops, smart_approval
 from .case_errors import CaseInvalid, CaseNotAllowed, CaseNotFound, CaseStateError
 from .case_models import CHANNELS, Case
 from .deadlines import (
@@ -41,8 +43,20 @@ from .outcomes import completed_outcome
 from .receipts import allocate_tracking_number, case_by_tracking_number, opening_day
 
 ENDED = {"completed": "completed", "terminated": "cancelled", "cancelled": "cancelled"}
-# How a person's or a company's number is checked (both carry a check character).
-ID_CHECKS = {"person": ric.is_valid, "company": uscc.is_valid}
+# How a person's or a company's number is checked: the product's one rule (forms.identifiers).
+ID_CHECKS = {"person": ("cn-resident-id", identifiers.resident_id_problem),
+             "company": ("cn-uscc", identifiers.uscc_problem)}
+
+
+def id_number_errors(kind: str, number: str | None, *, pointer: str, kind_pointer: str,
+                     locale: str = "zh-CN") -> list[dict[str, str]]:
+    """What is wrong with a person's ID number or a company's credit code, as (pointer, message)."""
+    check = ID_CHECKS.get(kind)
+    if check is None:
+        return [{"pointer": kind_pointer, "message": "kind is 'person' or 'company'"}]
+    reason = check[1](number or "")
+    return [{"pointer": pointer, "reason": reason, "message": format_message(check[0], reason, locale)}] if reason \
+        else []
 
 
 @dataclass(frozen=True)
@@ -87,7 +101,7 @@ def open_case(uow, *, item: ItemRef, applicant: Applicant, channel: str, actor: 
         CaseInvalid: every problem with the item terms, channel or applicant at once.
     """
     require_aware(now)
-    _check_opening(item, applicant, channel, window)
+    _check_opening(item, applicant, channel, window, locale)
     _check_opener(applicant, channel, window, actor)
     tracking_number = allocate_tracking_number(
         uow.env.unit_of_work(), item_code=item.code, region_code=item.region_code, day=opening_day(now))
@@ -116,19 +130,15 @@ def open_case(uow, *, item: ItemRef, applicant: Applicant, channel: str, actor: 
                                   form_versions=item.form_versions)
 
 
-def _check_opening(item: ItemRef, applicant: Applicant, channel: str, window: str | None) -> None:
+def _check_opening(item: ItemRef, applicant: Applicant, channel: str, window: str | None,
+                   locale: str = "zh-CN") -> None:
     errors = []
     if channel not in CHANNELS:
         errors.append({"pointer": "/channel", "message": f"channel is one of {', '.join(CHANNELS)}"})
     if channel == "window" and not window:
         errors.append({"pointer": "/window", "message": "a window case names the accepting window"})
-    valid = ID_CHECKS.get(applicant.kind)
-    if valid is None:
-        errors.append({"pointer": "/applicant/kind", "message": "kind is 'person' or 'company'"})
-    elif not valid(applicant.id_number or ""):
-        errors.append({"pointer": "/applicant/id_number",
-                       "message": "not a valid resident ID number" if applicant.kind == "person"
-                       else "not a valid unified social credit code"})
+    errors += id_number_errors(applicant.kind, applicant.id_number, pointer="/applicant/id_number",
+                               kind_pointer="/applicant/kind", locale=locale)
     days = item.promised_days
     if isinstance(days, bool) or not isinstance(days, (int, float)) or not 0 < days < 10000:
         errors.append({"pointer": "/item/promised_days", "message": "the promised limit is a positive number of "
@@ -206,6 +216,7 @@ def complete_step(uow, case_id: str, task_id: str, data: dict[str, Any] | None =
 
 
 def _after_step(unit, case: Case, now: datetime) -> None:
+    clock_stops.sync(unit.session, case, now)
     sync_closure(unit.session, case, now)
     if case.smart_approval:
         smart_approval.schedule_recording(unit, case.instance_id)
@@ -254,18 +265,25 @@ def task_of_case(session, case: Case, task_id: str) -> WorkTask:
     return work
 
 
-def get_case(session, case_id: str) -> dict[str, Any]:
-    """The case as staff see it (the applicant's ID number masked)."""
+def get_case(session, case_id: str, calendar: WorkingCalendar | None = None) -> dict[str, Any]:
+    """The case as staff see it (the applicant's ID number masked).
+
+    ``due_provisional``: the deadline counts through a year whose holiday notice is not
+    loaded yet (pass the ``calendar`` when reading many cases).
+    """
     case = case_row(session, case_id)
-    return {column: getattr(case, column) for column in (
+    view = {column: getattr(case, column) for column in (
         "instance_id", "tracking_number", "item_code", "item_version", "item_name", "department",
         "region_code", "channel", "applicant_user", "applicant_kind", "applicant_id_masked", "opened_by",
         "window", "opened_at", "promised_days", "paused_days", "due_at", "light", "outcome", "closed_at")}
+    view["due_provisional"] = (calendar or load_calendar(session)).is_provisional(case.opened_at, case.due_at)
+    return view
 
 
 STATUS_LABELS = {
     "in_progress": "办理中",
     "awaiting_correction": "待补正",
+    "special_procedure": "特别程序中（办理时限暂停计算）",
     "completed": "已办结",
     "not_accepted": "不予受理",
     "cancelled": "已撤销",
@@ -289,7 +307,8 @@ def public_progress(session, tracking_number: str, *, now: datetime) -> dict[str
         if task.state == "ready":
             clock = step_clock(task, pauses, calendar, now)
             current.append({"step": task.name or task.element_id, "since": task.created_at,
-                            "due_at": clock.due_at if clock else None})
+                            "due_at": clock.due_at if clock else None,
+                            "due_provisional": bool(clock and clock.provisional)})
     return {
         "tracking_number": case.tracking_number,
         "item_code": case.item_code,
@@ -297,7 +316,8 @@ def public_progress(session, tracking_number: str, *, now: datetime) -> dict[str
         "opened_at": case.opened_at,
         "status": (status := public_status(session, case)),
         "status_label": STATUS_LABELS[status],
-        "due_at": case_clock(session, case, calendar, now).due_at,
+        "due_at": (clock := case_clock(session, case, calendar, now)).due_at,
+        "due_provisional": clock.provisional,
         "closed_at": case.closed_at,
         "steps_done": [{"step": t.name or t.element_id, "finished_at": t.completed_at}
                        for t in tasks if t.state == "completed"],
@@ -309,4 +329,6 @@ def public_status(session, case: Case) -> str:
     """What a case shows the public: in progress, awaiting correction, or how it ended."""
     if case.closed_at is not None:
         return {"not_accepted": "not_accepted", "cancelled": "cancelled"}.get(case.outcome, "completed")
-    return "awaiting_correction" if open_pause(session, case.instance_id) else "in_progress"
+    if open_pause(session, case.instance_id, "correction"):
+        return "awaiting_correction"
+    return "special_procedure" if open_pause(session, case.instance_id, clock_stops.REASON) else "in_progress"

@@ -84,7 +84,7 @@ def request_correction(uow, case_id: str, items: list[dict[str, Any]], *, actor:
 
 def _may_request(case: Case, actor: Actor) -> None:
     staff_on_open(case, actor)
-    if open_pause(object_session(case), case.instance_id) is not None:
+    if open_pause(object_session(case), case.instance_id, "correction") is not None:
         raise CaseStateError("a correction is already pending", case_id=case.instance_id)
 
 
@@ -108,7 +108,7 @@ def resubmit(uow, case_id: str, *, actor: Actor, now: datetime, data: dict[str, 
     corrected materials come in through the material store).
     """
     with uow.env.unit_of_work() as look:
-        pause = open_pause(look.session, case_id)
+        pause = open_pause(look.session, case_id, "correction")
         if pause is None:
             raise CaseStateError("no correction is pending", case_id=case_id)
         pause_id, waiting_task = pause.id, pause.task_id
@@ -117,7 +117,7 @@ def resubmit(uow, case_id: str, *, actor: Actor, now: datetime, data: dict[str, 
 
     def change(unit, case: Case) -> int:
         session = unit.session
-        current = open_pause(session, case.instance_id)
+        current = open_pause(session, case.instance_id, "correction")
         if current is None or current.id != pause_id:
             raise CaseStateError("the correction was closed in the meantime", case_id=case.instance_id)
         days = end_pause(session, case, current, load_calendar(session), now)

@@ -17,8 +17,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import bundles, catalogue, guide
-from .item_errors import Problem
+from engine import deploy as engine_deploy
+from forms.store import publish_form
+
+from . import bundles, catalogue, guide, strict_json
+from .item_errors import BundleRejected, Problem
 
 
 def check_item(env, path: str | os.PathLike) -> list[Problem]:
@@ -59,3 +62,35 @@ def list_catalogue(env, **filters: str) -> list[dict[str, Any]]:
                  "department": r.department, "region_code": r.region_code, "promised_days": r.promised_days,
                  "process_id": r.process_id, "published_at": r.published_at.isoformat()}
                 for r in catalogue.list_items(uow.session, **filters)]
+
+
+def deploy_process_folder(env, path: str | os.PathLike, *, deployed_by: str | None = None,
+                          note: str | None = None) -> tuple[list[tuple[str, int]], Any]:
+    """Publish a process folder's forms (``forms/<key>.json``: ``{schema, ui_schema}``), then deploy its
+    BPMN and DMN files as one bundle; returns ``[(form key, version)]`` and the deploy result.
+
+    A folder without ``item.json`` is a bare process (a catalogue item is imported with
+    :func:`import_item`). Unchanged forms keep their version; an unchanged process is reported so.
+    """
+    folder = Path(path)
+    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".bpmn", ".dmn")}
+    if not files:
+        raise BundleRejected("the folder holds no .bpmn or .dmn file", [Problem(
+            "no-process", f"{folder} 中没有 .bpmn 或 .dmn 文件", file=str(folder))])
+    documents, problems = {}, []
+    for form in sorted((folder / "forms").glob("*.json")):
+        document, found = strict_json.parse_json(form.read_bytes(), f"forms/{form.name}")
+        problems += found
+        if not found and not (isinstance(document, dict) and isinstance(document.get("schema"), dict)):
+            problems.append(Problem("form-invalid", "应为 {\"schema\": ..., \"ui_schema\": ...}",
+                                    file=f"forms/{form.name}", pointer=""))
+        documents[form.stem] = document
+    if problems:
+        raise BundleRejected("the folder's forms cannot be published", problems)
+    forms = []
+    with env.unit_of_work() as uow:
+        for key, document in documents.items():
+            version, _ = publish_form(uow.session, key, document["schema"], document.get("ui_schema"), note=note)
+            forms.append((key, version.version))
+        uow.commit()
+    return forms, engine_deploy.deploy(env.unit_of_work(), files, deployed_by=deployed_by, note=note)

@@ -41,7 +41,7 @@ from forms.materials import licence_reference
 
 from .case_config import CaseConfig
 from .case_errors import CaseInvalid, CaseNotFound, CaseStateError, LicenceKeyMissing
-from .cases import ID_CHECKS, case_row, require_staff
+from .cases import case_row, id_number_errors, require_staff
 from .deadlines import require_aware
 from .licence_models import ELicence
 
@@ -154,11 +154,7 @@ def _check_licence(licence_type, title, holder_kind, holder_id, holder_name, dat
     errors = [{"pointer": f"/{name}", "message": "required"}
               for name, value in (("licence_type", licence_type), ("title", title), ("holder_name", holder_name),
                                   ("issuer", issuer)) if not isinstance(value, str) or not value.strip()]
-    check = ID_CHECKS.get(holder_kind)
-    if check is None:
-        errors.append({"pointer": "/holder_kind", "message": "'person' or 'company'"})
-    elif not check(holder_id or ""):
-        errors.append({"pointer": "/holder_id", "message": "not a valid ID number / credit code"})
+    errors += id_number_errors(holder_kind, holder_id, pointer="/holder_id", kind_pointer="/holder_kind")
     try:
         canonical_json(data)
     except (TypeError, ValueError):

@@ -28,6 +28,7 @@ from engine.calendar import CST
 
 from .case_errors import CaseInvalid, CaseNotFound
 from .case_models import Case, TrackingCounter
+from .deadlines import load_calendar
 
 _ITEM_CHARS = re.compile(r"[^0-9A-Z]")
 _REGION = re.compile(r"\A\d{6,12}\Z")
@@ -97,6 +98,7 @@ class Receipt:
     opened_at: datetime
     promised_days: int
     due_at: datetime
+    due_provisional: bool  # counted through a year whose holiday notice is not loaded
     progress_url: str
     qr_svg: bytes
     qr_png: bytes
@@ -115,7 +117,7 @@ def make_receipt(session, case_id: str, *, base_url: str) -> Receipt:
     return Receipt(
         tracking_number=case.tracking_number, item_code=case.item_code, item_name=case.item_name,
         channel=case.channel, opened_at=case.opened_at, promised_days=case.promised_days, due_at=case.due_at,
-        progress_url=url, qr_svg=qr_svg(url), qr_png=qr_png(url),
+        due_provisional=load_calendar(session).is_provisional(case.opened_at, case.due_at), progress_url=url, qr_svg=qr_svg(url), qr_png=qr_png(url),
     )
 
 

@@ -28,8 +28,8 @@ def refuse_case(uow, case_id: str, reason: str, *, actor: Actor, now: datetime, 
 
     def change(unit, case: Case) -> str:
         session = unit.session
-        pause = open_pause(session, case.instance_id)
-        if pause is not None:  # the applicant never corrected: the wait ends with the refusal
+        while (pause := open_pause(session, case.instance_id)) is not None:
+            # the applicant never corrected (or a procedure still ran): the wait ends with the refusal
             end_pause(session, case, pause, load_calendar(session), now)
         text = refusal_notice(tracking_number=case.tracking_number, item_name=case.item_name,
                               department=case.department, reason=reason.strip(), basis=basis, refused_at=now)

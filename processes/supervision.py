@@ -22,6 +22,7 @@ from sqlalchemy import select
 from engine import jobs
 from engine.models import ProcessInstance, WorkTask, utcnow
 
+from . import clock_stops
 from .acceptance_models import MaterialPromise
 from .case_errors import CaseInvalid, CaseNotFound
 from .case_models import LIGHTS, Case
@@ -86,6 +87,7 @@ def mark(session, case_id: str, *, now: datetime, yellow_share: float) -> str | 
         sync_closure(session, case, ended_at or now)
     if case.closed_at is not None:
         return case.light
+    clock_stops.sync(session, case, now)
     calendar = load_calendar(session)
     clock = case_clock(session, case, calendar, now)
     case.due_at = clock.due_at
@@ -104,7 +106,7 @@ def _set_light(case: Case, light: str, now: datetime) -> None:
 
 def _mark_steps(session, case: Case, calendar, now: datetime, yellow_share: float) -> None:
     pauses = pauses_of(session, case.instance_id)
-    running = open_pause(session, case.instance_id)
+    running = open_pause(session, case.instance_id, "correction")
     tasks = session.scalars(select(WorkTask).where(WorkTask.instance_id == case.instance_id,
                                                    WorkTask.state == "ready")).all()
     for task in tasks:
@@ -142,7 +144,7 @@ def _raise(session, case: Case, subject: str, level: str, clock: Clock | None, n
 # -- what supervisors read --------------------------------------------------
 SUPERVISED_COLUMNS = ("tracking_number", "item_code", "item_name", "department", "region_code", "channel",
                       "opened_at", "promised_days", "paused_days", "due_at", "light", "light_at",
-                      "outcome", "closed_at", "case_id")
+                      "outcome", "closed_at", "case_id", "due_provisional")
 
 
 def supervised_cases(session, *, item_code: str | None = None, department: str | None = None,
@@ -164,8 +166,11 @@ def supervised_cases(session, *, item_code: str | None = None, department: str |
     if regions is not None:
         query = query.where(Case.region_code.in_(sorted(regions)))
     rows = session.scalars(query.order_by(Case.due_at, Case.tracking_number).limit(limit).offset(offset))
-    # case_id (the case's instance id) comes last so the CSV's earlier columns keep their places.
-    return [{column: case.instance_id if column == "case_id" else getattr(case, column)
+    # New columns come last so the CSV's earlier columns keep their places.
+    calendar = load_calendar(session)
+    derived = {"case_id": lambda case: case.instance_id,
+               "due_provisional": lambda case: calendar.is_provisional(case.opened_at, case.due_at)}
+    return [{column: derived[column](case) if column in derived else getattr(case, column)
              for column in SUPERVISED_COLUMNS} for case in rows]
 
 

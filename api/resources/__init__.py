@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
         admin,
         approvals,
         audit_trail,
+        calendar,
         cases,
         definitions,
         drafts,
@@ -27,5 +28,5 @@ def register(app: Flask) -> None:
     )
 
     for module in (session, items, definitions, forms, instances, cases, drafts, materials, tasks, approvals, licences,
-                   supervision, incidents, audit_trail, admin):
+                   supervision, calendar, incidents, audit_trail, admin):
         app.register_blueprint(module.bp, url_prefix=PREFIX)

@@ -8,7 +8,7 @@ then the use case's own (the applicant, the accepting window, staff only ...).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from marshmallow import Schema
 
 from processes import commitments, corrections, ratings, receipts, refusals
@@ -65,10 +65,12 @@ def _view(case_id: str) -> dict:
 
 def _receipt(case_id: str) -> dict:
     with reading() as uow:
-        receipt = receipts.make_receipt(uow.session, case_id, base_url=case_config().public_base_url)
+        receipt = receipts.make_receipt(uow.session, case_id,
+                                        base_url=case_config().public_base_url or request.host_url)
     base = f"/api/v1/cases/{case_id}/receipt"
     return {**{k: getattr(receipt, k) for k in ("tracking_number", "item_code", "item_name", "channel",
-                                                  "opened_at", "promised_days", "due_at", "progress_url")},
+                                                  "opened_at", "promised_days", "due_at", "due_provisional",
+                                                  "progress_url")},
             "case_id": case_id, "qr_svg": f"{base}/qr.svg", "qr_png": f"{base}/qr.png"}
 
 

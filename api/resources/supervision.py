@@ -1,13 +1,13 @@
 """Electronic supervision (电子监察): lights by item, department and region, notices, poor ratings,
-statistics (with CSV exports), the lights sweep, and the working-day calendar's local overrides.
+statistics (with CSV exports) and the lights sweep.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
-from processes import deadlines, ratings, statistics, supervision
+from processes import ratings, statistics, supervision
 
 from ..auditing import context, work
 from .. import access
@@ -16,9 +16,6 @@ from ..case_settings import case_config, now
 from ..endpoint import Reply, endpoint
 from ..errors import Hidden
 from ..schemas.supervision import (
-    CalendarOverrideSchema,
-    CalendarQuerySchema,
-    CalendarSetSchema,
     FlaggedQuerySchema,
     FlaggedRatingSchema,
     FollowUpSchema,
@@ -132,33 +129,3 @@ def case_statistics(query):
 def statistics_csv(query):
     with reading() as uow:
         return _csv(statistics.statistics_csv(uow.session, **query, regions=_regions()), "statistics.csv")
-
-
-@bp.get("/calendar/overrides")
-@endpoint("Local holidays and make-up working days on top of the national calendar",
-          query=CalendarQuerySchema(), response=CalendarOverrideSchema(many=True))
-def calendar_overrides(query):
-    with reading() as uow:
-        return deadlines.calendar_overrides(uow.session, query["year"])
-
-
-_DAY = fields.Date()
-
-
-@bp.put("/calendar/overrides/<day>")
-@endpoint("Declare a day a local holiday (working: false) or a make-up working day (true)",
-          permission="calendar:manage", body=CalendarSetSchema(), response=CalendarOverrideSchema(),
-          audit=("calendar.override_set", "day"), audit_id="day")
-def set_override(day, body):
-    date = _DAY.deserialize(day)
-    context().details = {"working": body["working"], "note": body["note"]}
-    deadlines.set_calendar_override(work(), date, body["working"], actor=actor(), note=body["note"])
-    with reading() as uow:
-        return next(o for o in deadlines.calendar_overrides(uow.session, date.year) if o["day"] == date)
-
-
-@bp.delete("/calendar/overrides/<day>")
-@endpoint("Give a day back to the national calendar", permission="calendar:manage", response=None, status=204,
-          audit=("calendar.override_cleared", "day"), audit_id="day")
-def clear_override(day):
-    deadlines.clear_calendar_override(work(), _DAY.deserialize(day))

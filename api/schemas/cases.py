@@ -13,7 +13,7 @@ from .tasks import TaskSchema
 ID = validate.Length(min=1, max=36)
 TEXT = validate.Length(min=1, max=2000)
 OUTCOMES = ["approved", "denied", "not_accepted", "completed", "cancelled"]
-PUBLIC_STATUSES = ["in_progress", "awaiting_correction", "completed", "not_accepted", "cancelled"]
+PUBLIC_STATUSES = ["in_progress", "awaiting_correction", "special_procedure", "completed", "not_accepted", "cancelled"]
 
 
 class ApplicantSchema(Schema):
@@ -47,6 +47,8 @@ class ReceiptSchema(Schema):
     opened_at = Timestamp(required=True)
     promised_days = fields.Integer(required=True)
     due_at = Timestamp(required=True)
+    due_provisional = fields.Boolean(required=True, metadata={
+        "description": "the deadline counts through a year whose holiday notice is not loaded (临时)"})
     progress_url = fields.String(required=True, metadata={"description": "what the QR code opens"})
     qr_svg = fields.String(required=True, metadata={"description": "URL of the QR code as SVG"})
     qr_png = fields.String(required=True, metadata={"description": "URL of the QR code as PNG"})
@@ -70,6 +72,8 @@ class CaseSummarySchema(Schema):
     promised_days = fields.Integer(required=True)
     paused_days = fields.Integer(required=True)
     due_at = Timestamp(required=True)
+    due_provisional = fields.Boolean(required=True, metadata={
+        "description": "the deadline counts through a year whose holiday notice is not loaded (临时)"})
     light = fields.String(required=True, validate=validate.OneOf(LIGHTS))
     outcome = fields.String(allow_none=True, validate=validate.OneOf(OUTCOMES))
     closed_at = Timestamp(allow_none=True)
@@ -213,6 +217,7 @@ class CurrentStepSchema(Schema):
     step = fields.String(required=True)
     since = Timestamp(required=True)
     due_at = Timestamp(allow_none=True)
+    due_provisional = fields.Boolean(required=True)
 
 
 class PublicProgressSchema(Schema):
@@ -225,6 +230,8 @@ class PublicProgressSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(PUBLIC_STATUSES))
     status_label = fields.String(required=True, metadata={"example": "办理中"})
     due_at = Timestamp(required=True)
+    due_provisional = fields.Boolean(required=True, metadata={
+        "description": "the deadline counts through a year whose holiday notice is not loaded (临时)"})
     closed_at = Timestamp(allow_none=True)
     steps_done = fields.List(fields.Nested(ProgressStepSchema), required=True)
     current_steps = fields.List(fields.Nested(CurrentStepSchema), required=True)

@@ -1,4 +1,4 @@
-"""Schemas of electronic supervision (电子监察): lights, notices, poor ratings, statistics, the calendar."""
+"""Schemas of electronic supervision (电子监察): lights, notices, poor ratings, statistics."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ class SupervisedCaseSchema(Schema):
     promised_days = fields.Integer(required=True)
     paused_days = fields.Integer(required=True)
     due_at = Timestamp(required=True)
+    due_provisional = fields.Boolean(required=True, metadata={
+        "description": "the deadline counts through a year whose holiday notice is not loaded (临时)"})
     light = fields.String(required=True, validate=validate.OneOf(LIGHTS))
     light_at = Timestamp(allow_none=True, metadata={"description": "when the light last changed"})
     outcome = fields.String(allow_none=True)
@@ -114,21 +116,3 @@ class StatisticsRowSchema(Schema):
     rated = fields.Integer(required=True)
     rating_avg = fields.Float(allow_none=True)
     poor_ratings = fields.Integer(required=True)
-
-
-class CalendarQuerySchema(QuerySchema):
-    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
-
-
-class CalendarOverrideSchema(Schema):
-    day = fields.Date(required=True)
-    working = fields.Boolean(required=True, metadata={"description": "true: a make-up working day; false: a "
-                                                                    "local day off"})
-    note = fields.String(allow_none=True)
-    set_by = fields.String(allow_none=True)
-    set_at = Timestamp(allow_none=True)
-
-
-class CalendarSetSchema(Schema):
-    working = fields.Boolean(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))

@@ -24,6 +24,8 @@ class TaskSchema(Schema):
     form_key = fields.String(allow_none=True)
     loop_item = fields.Raw(allow_none=True, metadata={"description": "multi-instance item (e.g. the department)"})
     due_at = Timestamp(allow_none=True)
+    due_provisional = fields.Boolean(required=True, metadata={
+        "description": "the deadline counts through a year whose holiday notice is not loaded (临时)"})
     created_at = Timestamp(required=True)
     completed_at = Timestamp(allow_none=True)
     completed_by = fields.String(allow_none=True)

@@ -1,5 +1,6 @@
 // zh-CN is the default language; English is selectable (kept in localStorage).
 import { createContext, useContext } from 'react';
+import { en as calendarEn, zh as calendarZh } from './calendarText.js';
 
 const zh = {
   app: '一网通办', login: '登录', logout: '退出', username: '用户名', password: '密码',
@@ -72,6 +73,7 @@ const zh = {
   group_department: '部门', group_window: '窗口', noTasks: '暂无待办', submitKey: 'Ctrl+Enter',
   applicationForm: '申请表', caseData: '办件数据', template_acceptance: '受理', template_correction: '补正',
   template_opinion: '审查意见', template_issue: '出件', noPreview: '无权预览或文件不可用',
+  ...calendarZh,
 };
 
 const en = {
@@ -154,6 +156,7 @@ const en = {
   submitKey: 'Ctrl+Enter', applicationForm: 'Application form', caseData: 'Case data',
   template_acceptance: 'Acceptance', template_correction: 'Correction', template_opinion: 'Opinion', template_issue: 'Issue',
   noPreview: 'No preview (not permitted or unavailable)',
+  ...calendarEn,
 };
 
 export const DICTIONARIES = { zh, en };

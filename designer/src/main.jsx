@@ -19,13 +19,16 @@ import './styles.css';
 // The designer (bpmn-js) and the dashboard (ECharts) are separate chunks, loaded only when opened.
 const Designer = lazy(() => import('./designer/Designer.jsx'));
 const Supervision = lazy(() => import('./pages/Supervision.jsx'));
+const Calendar = lazy(() => import('./pages/Calendar.jsx'));
 
 const SECTIONS = [
   { key: 'workbench', roles: ['clerk', 'approver'] },
   { key: 'window', roles: ['clerk'] },
   { key: 'portal', roles: ['applicant'] },
-  { key: 'supervision', roles: ['supervisor', 'admin', 'auditor'] },
+  // Administrators hold no supervision:read: their home is the calendar.
+  { key: 'supervision', roles: ['supervisor', 'auditor'] },
   { key: 'designer', roles: ['designer'] },
+  { key: 'calendar', roles: ['admin', 'supervisor'] },
 ];
 
 function home(me) {
@@ -79,6 +82,7 @@ function Shell() {
   else if (path.startsWith('/portal')) page = <Portal path={path} />;
   else if (path.startsWith('/supervision')) page = <Supervision path={path} />;
   else if (path.startsWith('/designer')) page = <Designer path={path} />;
+  else if (path.startsWith('/calendar')) page = <Calendar />;
   else page = <Typography.Title level={3}>{t('notFound')}</Typography.Title>;
 
   const sections = me ? SECTIONS.filter((s) => s.roles.some((r) => me.roles.includes(r))) : [];

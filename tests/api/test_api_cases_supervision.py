@@ -57,7 +57,7 @@ def test_an_overdue_case_turns_red_across_national_day_and_supervisors_find_and_
     assert header.startswith("tracking_number,item_code,item_name,department,region_code,channel,opened_at")
     assert row.startswith(f"{receipt['tracking_number']},{REAL_ESTATE},存量房买卖转移登记,{DEPARTMENT},340500,online,"
                           "2026-09-28 10:00:00,5,0,2026-10-10 23:59:59,red,2026-10-11 09:00:00")
-    assert header.endswith(",outcome,closed_at,case_id") and row.endswith(f",{case_id}")
+    assert header.endswith(",outcome,closed_at,case_id,due_provisional") and row.endswith(f",{case_id},False")
 
     notices = ok(supervisor.get("/api/v1/supervision/notices", query_string={"department": DEPARTMENT}))
     assert [(n["subject"], n["level"]) for n in notices] == [("case", "yellow"), ("case", "red")]

@@ -25,6 +25,7 @@ PEOPLE = {
     "zhang3": (["applicant"], []),
     "li4": (["applicant"], []),
     "super1": (["supervisor"], []),
+    "admin1": (["admin"], []),
 }
 
 if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:

@@ -2,6 +2,8 @@
 // runs under a Content-Security-Policy without 'unsafe-eval'. The server validates again and
 // is the authority; its errors come back as JSON pointers (see api.extraErrorsFrom).
 import { Validator } from '@cfworker/json-schema';
+import { initialLang } from '../i18n.js';
+import { identifierErrors } from './identifiers.js';
 
 const WRAPPERS = new Set(['properties', 'items', 'prefixItems', 'allOf', 'anyOf', 'oneOf', 'if', 'then', 'else',
   '$ref', 'dependentSchemas', 'additionalProperties', 'unevaluatedProperties', 'not', 'contains']);
@@ -17,7 +19,10 @@ function compile(schema, rootSchema) {
 
 function run(schema, data, rootSchema) {
   try {
-    return compile(schema, rootSchema).validate(data === undefined ? {} : data).errors;
+    const value = data === undefined ? {} : data;
+    // Chinese identifiers are checked by the product's own rule (the library knows no such formats).
+    return [...compile(schema, rootSchema).validate(value).errors,
+      ...identifierErrors(schema, value, initialLang(), rootSchema || schema)];
   } catch (error) {
     return [{ instanceLocation: '#', keyword: 'schema', error: String(error) }];
   }

@@ -1,5 +1,5 @@
 // Pieces shared by the workbench, the portal and supervision: status tag, history, current steps.
-import { Empty, Tag, Timeline } from 'antd';
+import { Empty, Tag, Timeline, Tooltip } from 'antd';
 import { useI18n } from '../i18n.js';
 import { fmt, LIGHT_COLOR } from '../util.js';
 
@@ -17,11 +17,28 @@ export function Light({ light = 'none' }) {
   return <span className="yw-light" title={t(light)} data-light={light} style={{ background: LIGHT_COLOR[light] }} />;
 }
 
+/**
+ * A deadline, marked 临时 when the server says it runs into a year whose holiday notice is not loaded yet
+ * (``due_provisional``): counted with the statutory holidays only until an administrator loads the notice.
+ */
+export function Deadline({ at, provisional }) {
+  const { t } = useI18n();
+  return (
+    <span data-testid="deadline">
+      {fmt(at)}
+      {at && provisional && (
+        <Tooltip title={t('provisionalHint')}>
+          <Tag color="orange" style={{ marginInlineStart: 6 }} data-testid="provisional">{t('provisional')}</Tag>
+        </Tooltip>)}
+    </span>
+  );
+}
+
 /** A case's status as the case endpoints word it (办理中, 待补正, 已办结 ...). */
 export function CaseStatus({ view }) {
   const { t } = useI18n();
-  const color = { in_progress: 'processing', awaiting_correction: 'warning', completed: 'success',
-    not_accepted: 'error', cancelled: 'default' }[view.status];
+  const color = { in_progress: 'processing', awaiting_correction: 'warning', special_procedure: 'warning',
+    completed: 'success', not_accepted: 'error', cancelled: 'default' }[view.status];
   return <Tag color={color} data-testid="case-status">{t(`case_${view.status}`)}</Tag>;
 }
 

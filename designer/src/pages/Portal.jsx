@@ -9,7 +9,7 @@ import { Link, match, navigate } from '../router.jsx';
 import { useSession } from '../session.js';
 import { download, fmt } from '../util.js';
 import FormView from '../forms/FormView.jsx';
-import { CaseStatus, History, Light } from './CaseParts.jsx';
+import { CaseStatus, Deadline, History, Light } from './CaseParts.jsx';
 import { definitionOutline } from './outline.js';
 import { applicationForm, catalogueItems, guideUrl, itemDetail, withoutApplicant } from './items.js';
 
@@ -204,8 +204,8 @@ function CasePage({ caseId }) {
           <Descriptions size="small" column={2} items={[
             { key: 'i', label: t('item'), children: c.item_name },
             { key: 's', label: t('startedAt'), children: fmt(c.opened_at) },
-            { key: 'd', label: t('deadline'), children: `${fmt(c.due_at)} (${t('promisedDays')} ${c.promised_days}${
-              c.paused_days ? ` + ${c.paused_days}` : ''})` },
+            { key: 'd', label: t('deadline'), children: <span><Deadline at={c.due_at} provisional={c.due_provisional} />
+              {` (${t('promisedDays')} ${c.promised_days}${c.paused_days ? ` + ${c.paused_days}` : ''})`}</span> },
             { key: 'c', label: t('currentStep'), children: c.current_tasks.map((x) => x.name).join('、') || '—' },
             { key: 'e', label: t('endedAt'), children: fmt(c.closed_at) },
           ]} />

@@ -5,6 +5,7 @@ import { Card, Descriptions, Result, Steps, Tag } from 'antd';
 import { get } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { fmt } from '../util.js';
+import { Deadline } from './CaseParts.jsx';
 
 export default function PublicProgress({ trackingNumber }) {
   const { t } = useI18n();
@@ -17,7 +18,8 @@ export default function PublicProgress({ trackingNumber }) {
   const steps = [
     ...view.steps_done.map((s) => ({ title: s.step, description: fmt(s.finished_at), status: 'finish' })),
     ...view.current_steps.map((s) => ({ title: s.step, status: 'process',
-      description: `${t('since')} ${fmt(s.since)}${s.due_at ? ` · ${t('deadline')} ${fmt(s.due_at)}` : ''}` })),
+      description: <span>{t('since')} {fmt(s.since)}{s.due_at && <> · {t('deadline')} <Deadline at={s.due_at}
+        provisional={s.due_provisional} /></>}</span> })),
   ];
   return (
     <Card title={t('publicProgress')} data-testid="public-progress" style={{ maxWidth: 720, margin: '0 auto' }}>
@@ -26,7 +28,7 @@ export default function PublicProgress({ trackingNumber }) {
         { key: 'i', label: t('item'), children: `${view.item_name} (${view.item_code})` },
         { key: 's', label: t('status'), children: <Tag data-testid="public-status">{t(`case_${view.status}`)}</Tag> },
         { key: 'o', label: t('startedAt'), children: fmt(view.opened_at) },
-        { key: 'd', label: t('deadline'), children: fmt(view.due_at) },
+        { key: 'd', label: t('deadline'), children: <Deadline at={view.due_at} provisional={view.due_provisional} /> },
         { key: 'c', label: t('endedAt'), children: fmt(view.closed_at) },
       ]} />
       <Steps direction="vertical" size="small" style={{ marginTop: 16 }} items={steps} data-testid="public-steps" />

@@ -11,8 +11,9 @@ import { get } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { fmt, LIGHT_COLOR } from '../util.js';
 import FormView from '../forms/FormView.jsx';
-import { CaseStatus, DataList, History, Light } from './CaseParts.jsx';
+import { CaseStatus, DataList, Deadline, History, Light } from './CaseParts.jsx';
 import { definitionOutline } from './outline.js';
+import { CalendarWarnings } from './Calendar.jsx';
 
 echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, TitleComponent,
   CanvasRenderer]);
@@ -43,8 +44,8 @@ export default function Supervision() {
   const [drill, setDrill] = useState(null);
   useEffect(() => {
     Promise.all([get('/supervision/cases?open_only=false&limit=2000'), get('/statistics?by=item'),
-      get('/statistics?by=month'), get('/ratings/flagged?open_only=false')])
-      .then(([cases, byItem, byMonth, flagged]) => setData({ cases, byItem, byMonth, flagged }));
+      get('/statistics?by=month'), get('/ratings/flagged?open_only=false'), get('/calendar/status')])
+      .then(([cases, byItem, byMonth, flagged, calendar]) => setData({ cases, byItem, byMonth, flagged, calendar }));
   }, []);
 
   const charts = useMemo(() => {
@@ -88,13 +89,14 @@ export default function Supervision() {
     { title: t('department'), dataIndex: 'department' },
     { title: t('region'), dataIndex: 'region_code' },
     { title: t('startedAt'), dataIndex: 'opened_at', render: fmt },
-    { title: t('deadline'), dataIndex: 'due_at', render: fmt },
+    { title: t('deadline'), dataIndex: 'due_at', render: (v, c) => <Deadline at={v} provisional={c.due_provisional} /> },
     { title: t('outcome'), dataIndex: 'outcome', render: (o) => (o ? t(`outcome_${o}`) : t('running')) },
   ];
   const open = cases.filter((c) => !c.closed_at).length;
   const rated = byItem.reduce((n, r) => n + r.rated, 0);
   return (
     <div data-testid="supervision">
+      <CalendarWarnings warnings={data.calendar.warnings} />
       <Row gutter={16} style={{ marginBottom: 16 }}>
         <Col span={5}><Card size="small"><Statistic title={t('total')} value={cases.length} /></Card></Col>
         <Col span={5}><Card size="small"><Statistic title={t('running')} value={open} /></Card></Col>

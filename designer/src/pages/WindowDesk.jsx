@@ -8,6 +8,7 @@ import { useSession } from '../session.js';
 import { fmt } from '../util.js';
 import FormView from '../forms/FormView.jsx';
 import { applicationForm, catalogueItems, itemDetail, withoutApplicant } from './items.js';
+import { Deadline } from './CaseParts.jsx';
 
 export default function WindowDesk() {
   const { t } = useI18n();
@@ -97,7 +98,7 @@ export default function WindowDesk() {
               { key: 'i', label: t('item'), children: `${receipt.item_name} (${receipt.item_code})` },
               { key: 's', label: t('startedAt'), children: fmt(receipt.opened_at) },
               { key: 'p', label: t('promisedDays'), children: receipt.promised_days },
-              { key: 'd', label: t('deadline'), children: fmt(receipt.due_at) },
+              { key: 'd', label: t('deadline'), children: <Deadline at={receipt.due_at} provisional={receipt.due_provisional} /> },
             ]} />
             <div style={{ textAlign: 'center' }}>
               <img src={receipt.qr_svg} alt="QR" width={160} height={160} data-testid="receipt-qr" />

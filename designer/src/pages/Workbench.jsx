@@ -10,7 +10,7 @@ import { useSession } from '../session.js';
 import { fmt, stepLight } from '../util.js';
 import { useGroupTitle } from '../groups.js';
 import FormView from '../forms/FormView.jsx';
-import { CaseStatus, DataList, History, Light } from './CaseParts.jsx';
+import { CaseStatus, DataList, Deadline, History, Light } from './CaseParts.jsx';
 import { definitionOutline } from './outline.js';
 import { MaterialPreview, materialsIn } from '../forms/MaterialField.jsx';
 import { itemDetail } from './items.js';
@@ -76,7 +76,7 @@ export default function Workbench({ taskId }) {
     { title: t('step'), dataIndex: 'name', render: (v, r) => <a data-testid="task-link"
       onClick={() => navigate(`/workbench/${r.id}`)}>{v || r.element_id}{r.loop_item ? ` · ${groupTitle(r.loop_item)}` : ''}</a> },
     { title: t('caseNo'), render: (_, r) => r.business_key || r.instance_id.slice(0, 8) },
-    { title: t('deadline'), dataIndex: 'due_at', render: fmt },
+    { title: t('deadline'), dataIndex: 'due_at', render: (v, r) => <Deadline at={v} provisional={r.due_provisional} /> },
     { title: t('assignee'), dataIndex: 'assignee', render: (v, r) => v || (
       <Button size="small" data-testid="claim" title={`${t('claim')} (C)`}
         onClick={(e) => { e.stopPropagation(); claim(r); }}>{t('claim')}</Button>) },
@@ -257,12 +257,12 @@ function TaskPage({ taskId, onDone }) {
     <Card size="small" data-testid="task-page"
       title={<span>{task.name || task.element_id} {task.loop_item && <Tag data-testid="task-loop-item">{groupTitle(task.loop_item)}</Tag>}
         <Typography.Text type="secondary" style={{ fontSize: 12 }}> {task.business_key || task.instance_id}</Typography.Text></span>}
-      extra={<Space>{t('deadline')}: {fmt(task.due_at)} <Light light={stepLight(task, serviceCase?.light)} /></Space>}>
+      extra={<Space>{t('deadline')}: <Deadline at={task.due_at} provisional={task.due_provisional} /> <Light light={stepLight(task, serviceCase?.light)} /></Space>}>
       {serviceCase && (
         <Space wrap data-testid="service-case">
           <CaseStatus view={serviceCase} />
           <span>{serviceCase.item_name}</span>
-          <span>{t('caseDeadline')}: {fmt(serviceCase.due_at)}</span>
+          <span>{t('caseDeadline')}: <Deadline at={serviceCase.due_at} provisional={serviceCase.due_provisional} /></span>
           {serviceCase.corrections.length > 0 && <Tag>{t('correctionNotice')} × {serviceCase.corrections.length}</Tag>}
           {serviceCase.licences.map((n) => <Tag color="blue" key={n} data-testid="issued-licence">{t('licence')} {n}</Tag>)}
         </Space>)}

@@ -9,7 +9,7 @@ import pytest
 from engine.actors import Actor
 from engine.calendar import CST
 from processes import supervision
-from processes.deadlines import calendar_overrides, clear_calendar_override, set_calendar_override
+from processes.holiday_calendar import calendar_days, clear_local_day, set_local_day
 from support import case_kit
 from support.case_kit import at, open_at_window, open_online
 from support.engine_kit import one_ready
@@ -57,12 +57,13 @@ def test_an_overdue_case_turns_red_on_the_working_day_calendar_across_national_d
 
 
 def test_a_local_holiday_set_by_an_administrator_moves_deadlines(env):
-    set_calendar_override(env.unit_of_work(), date(2026, 10, 9), False, actor=ADMIN, note="台风停工")
+    set_local_day(env.unit_of_work(), date(2026, 10, 9), "closure", actor=ADMIN, name="台风停工",
+                  now=at(2026, 9, 1, 9))
     case_id = open_online(env, at(2026, 9, 28, 10))
     assert light(env, case_id, at(2026, 10, 11, 9)) == "yellow"  # due moved to Monday 10/12
-    clear_calendar_override(env.unit_of_work(), date(2026, 10, 9))
+    clear_local_day(env.unit_of_work(), date(2026, 10, 9), now=at(2026, 10, 11, 9))
     with env.unit_of_work() as uow:
-        assert calendar_overrides(uow.session, 2026) == []
+        assert [d for d in calendar_days(uow.session, 2026) if d["scope"] == "local"] == []
     assert light(env, case_id, at(2026, 10, 11, 9)) == "red"
 
 

@@ -62,7 +62,7 @@ def test_resident_id_problems_say_why(resident_id):
     future = (datetime.date.today() + datetime.timedelta(days=30)).strftime("%Y%m%d")
     assert _reason(is_cn_resident_id, _with_wrong_check_digit(good)) == "check-digit"
     assert _reason(is_cn_resident_id, resident_id("110105", "19990230", "002")) == "birth-date"
-    assert _reason(is_cn_resident_id, resident_id("110105", future, "002")) == "birth-date"
+    assert _reason(is_cn_resident_id, resident_id("110105", future, "002")) == "birth-date-future"
     assert _reason(is_cn_resident_id, resident_id("000000", "19900101", "002")) == "region"
     assert _reason(is_cn_resident_id, good[:-1]) == "length"
     assert _reason(is_cn_resident_id, "11010519491231A02X") == "characters"

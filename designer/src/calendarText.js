@@ -1,0 +1,37 @@
+// Words of the working-day calendar (工作日历) and of provisional deadlines, merged into i18n.js.
+export const zh = {
+  calendar: '工作日历', provisional: '临时',
+  provisionalHint: '期限跨越尚未导入节假日安排通知的年份，暂按法定节假日计算，通知导入后会自动调整',
+  calendarYears: '各年份数据来源', calendarDays: '节假日与调休', year: '年份', source: '来源', notice: '出处(通知文号)',
+  loadedBy: '导入人', loadedAt: '导入时间', source_notice: '已导入通知', source_library: '内置数据(chinese-calendar)',
+  source_statutory: '仅法定节假日(临时)', source_local: '本地', scope_national: '全国', scope_local: '本地',
+  kind_holiday: '放假', kind_workday: '调休上班', kind_closure: '本地闭馆', kind_local_workday: '本地上班',
+  date: '日期', weekday: '星期', name: '名称', importNotice: '导入节假日安排通知', chooseFile: '选择文件',
+  pasteHere: '或粘贴文件内容(每行: 日期,类型,名称,通知)', check: '检查', load: '导入',
+  checkResult: '检查结果', wouldMove: '将顺延期限', moved: '已顺延期限', casesMoved: '办件', stepsMoved: '环节',
+  nationalDays: '全国日期', localDays: '本地日期', imported: '已导入', localDay: '本地闭馆或上班',
+  addLocalDay: '设置本地日期', removeLocal: '取消', fileErrors: '文件有错误, 未导入任何内容',
+  weekdays: '日一二三四五六', unload: '撤销本年通知', unloaded: '已撤销',
+  formatHelp: '文件格式: UTF-8 文本, 每行一天 "日期,类型,名称,通知", 类型为 holiday(放假)、workday(调休上班)、closure(本地闭馆)、local_workday(本地上班); # 开头为注释。',
+  case_special_procedure: '特别程序中(时限暂停)',
+};
+
+export const en = {
+  calendar: 'Calendar', provisional: 'provisional',
+  provisionalHint: "The deadline runs into a year whose holiday notice is not loaded yet: counted with the statutory holidays only; it moves when the notice is loaded",
+  calendarYears: "Where each year's days come from", calendarDays: 'Holidays and make-up days', year: 'Year',
+  source: 'Source', notice: 'Notice', loadedBy: 'Loaded by', loadedAt: 'Loaded at',
+  source_notice: 'Loaded notice', source_library: 'Built-in data (chinese-calendar)',
+  source_statutory: 'Statutory holidays only (provisional)', source_local: 'Local', scope_national: 'National',
+  scope_local: 'Local', kind_holiday: 'Day off', kind_workday: 'Make-up working day', kind_closure: 'Local closure',
+  kind_local_workday: 'Local working day', date: 'Date', weekday: 'Weekday', name: 'Name',
+  importNotice: 'Load a holiday notice', chooseFile: 'Choose file',
+  pasteHere: 'or paste the file (one line a day: date,kind,name,notice)', check: 'Check', load: 'Load',
+  checkResult: 'Check result', wouldMove: 'Would move deadlines of', moved: 'Moved deadlines of',
+  casesMoved: 'cases', stepsMoved: 'steps', nationalDays: 'national days', localDays: 'local days',
+  imported: 'Loaded', localDay: 'Local closure or working day', addLocalDay: 'Set local day', removeLocal: 'Remove',
+  fileErrors: 'The file has errors; nothing was loaded', weekdays: 'SMTWTFS', unload: "Unload this year's notice",
+  unloaded: 'Unloaded',
+  formatHelp: 'File format: UTF-8 text, one day a line "date,kind,name,notice"; kind is holiday, workday (make-up), closure (local) or local_workday; lines starting with # are comments.',
+  case_special_procedure: 'Special procedure (clock stopped)',
+};

@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 from engine.models import utcnow
 
 from . import audit
-from .errors import Conflict, Invalid, LoginFailed, NotFound, PasswordRejected, RolesConflict
+from .errors import (
+    Conflict,
+    Invalid,
+    LoginFailed,
+    NotFound,
+    PasswordChangeRequired,
+    PasswordRejected,
+    RolesConflict,
+)
 from .models import Group, Identity, Membership, Region, User, UserRole
 from .permissions import REGION_LEVELS, ROLES, exclusive_violation, permissions_of
 
@@ -130,6 +138,11 @@ def update_user(uow, user_id: int, *, display_name=None, active: bool | None = N
 
 def set_password(uow, user_id: int, password: str, *, min_length: int, old_password: str | None = None,
                  require_old: bool = False) -> None:
+    """Change a password: the user's own change (``require_old``) or a security administrator's reset.
+
+    A reset is a one-time password: whoever signs in with it must choose a new one first
+    (:func:`login` refuses to start a session with it).
+    """
     with uow:
         user = get_user(uow.session, user_id)
         if require_old and not _password_matches(user.password_hash, old_password or ""):
@@ -138,6 +151,7 @@ def set_password(uow, user_id: int, password: str, *, min_length: int, old_passw
         check_password_policy(password, username=user.username, min_length=min_length)
         user.password_hash, user.password_changed_at = hash_password(password), utcnow()
         user.failed_logins, user.locked_until = 0, None
+        user.must_change_password = not require_old
         uow.commit()
 
 
@@ -238,6 +252,8 @@ def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: s
         ).first()
         matches = _password_matches(user.password_hash if user else None, password)
         reason = _refusal(user, matches, now)
+        if reason is None and user.must_change_password:
+            reason = "password-change-required"
         if reason is None:
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
             if _Hashing.hasher.check_needs_rehash(user.password_hash):
@@ -252,9 +268,28 @@ def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: s
                      object_id=None if user is None else user.id,
                      details={} if reason is None else {"reason": reason})
         uow.commit()
+    if reason == "password-change-required":
+        raise PasswordChangeRequired("the password was reset by a security administrator: choose a new one "
+                                     "before signing in", username=username)
     if reason is not None:
         raise LoginFailed("wrong username or password, or the account is locked")
     return user.id
+
+
+def renew_password(uow, username: str, old_password: str, new_password: str, *, policy: LockoutPolicy,
+                   min_length: int, source: str | None = None) -> int:
+    """Replace a password that must be changed (a reset), signing nothing in.
+
+    The old password is checked as a login is (failures counted and audited), so this
+    is no easier a way to guess passwords than logging in.
+    """
+    try:
+        user_id = login(uow.env.unit_of_work(), username, old_password, policy=policy, source=source)
+    except PasswordChangeRequired:
+        with uow.env.unit_of_work() as look:
+            user_id = user_id_by_name(look.session, username)
+    set_password(uow, user_id, new_password, min_length=min_length, old_password=old_password, require_old=True)
+    return user_id
 
 
 def _refusal(user: User | None, matches: bool, now: datetime) -> str | None:

@@ -32,6 +32,12 @@ class LoginFailed(Unauthenticated):
     code = "login-failed"
 
 
+class PasswordChangeRequired(ApiError):
+    """The password was right but was set by a security administrator: the user must choose a new one."""
+
+    code = "password-change-required"
+
+
 class CsrfFailed(ApiError):
     code = "csrf-failed"
 

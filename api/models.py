@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,6 +62,10 @@ class User(Base):
     # argon2id; None for accounts that only sign in through an external identity provider.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Set when a security administrator resets the password: that password only lets its
+    # holder choose a new one, it starts no session (三权分立: the reset cannot be used to
+    # sign in as the user).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

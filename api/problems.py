@@ -37,6 +37,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (api_errors.LoginFailed, 401),
     (api_errors.Unauthenticated, 401),
     (api_errors.CsrfFailed, 403),
+    (api_errors.PasswordChangeRequired, 403),
     (api_errors.Forbidden, 403),
     (api_errors.Hidden, 404),
     (api_errors.NotFound, 404),

@@ -33,6 +33,13 @@ class PasswordChangeSchema(Schema):
     new_password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
 
 
+class PasswordRenewSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    old_password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True,
+                                 metadata={"description": "the password the security administrator set"})
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
+
+
 class PasswordResetSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
 

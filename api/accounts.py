@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from engine.models import utcnow
 
-from . import audit
+from . import audit, login_throttle
 from .errors import (
     Conflict,
     Invalid,
     LoginFailed,
+    LoginThrottled,
     NotFound,
     PasswordChangeRequired,
     PasswordRejected,
@@ -156,9 +157,11 @@ def set_password(uow, user_id: int, password: str, *, min_length: int, old_passw
 
 
 def unlock(uow, user_id: int) -> None:
+    """Let every client try again (a security administrator's audited act)."""
     with uow:
         user = get_user(uow.session, user_id)
         user.failed_logins, user.locked_until = 0, None
+        login_throttle.clear(uow.session, user.username)
         uow.commit()
 
 
@@ -237,15 +240,23 @@ def supervised_regions(session: Session, roles, groups) -> frozenset[str] | None
 
 
 # -- logging in -------------------------------------------------------------
-def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: str | None = None) -> int:
-    """Check a password; counts failures, locks after too many, audits every attempt.
+def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: str | None = None,
+          now: datetime | None = None) -> int:
+    """Check a password; audits every attempt and slows down failing clients (:mod:`api.login_throttle`).
 
     The outcome is committed (with its audit record) before a failure is raised,
-    so failed attempts are counted and recorded even though the call fails.
+    so failed attempts are counted and recorded even though the call fails. A client
+    that must wait is answered at once, without the password being checked.
     """
-    now = utcnow()
+    now = now or utcnow()
     with uow:
         session = uow.session
+        wait = login_throttle.waiting(session, username, source, now, threshold=policy.threshold)
+        if wait is not None:
+            _audit_login(session, username, source, None, "locked-for-source" if wait.locked else "throttled")
+            uow.commit()
+            raise LoginThrottled("too many failed logins for this account from this address; wait before trying "
+                                 "again", retry_after=wait.seconds)
         user = session.scalars(
             select(User).join(Identity, Identity.user_id == User.id)
             .where(Identity.provider == LOCAL, Identity.subject == username)
@@ -256,17 +267,17 @@ def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: s
             reason = "password-change-required"
         if reason is None:
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+            user.last_login_source = source
+            login_throttle.succeeded(session, username, source)
             if _Hashing.hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-        elif user is not None and reason == "wrong-password":
-            user.failed_logins += 1
-            if user.failed_logins >= policy.threshold:
-                user.locked_until = now + timedelta(minutes=policy.minutes)
-                reason = "wrong-password-locked"
-        audit.append(session, action="auth.login", result="ok" if reason is None else "denied",
-                     actor=username, source=source, object_type="user",
-                     object_id=None if user is None else user.id,
-                     details={} if reason is None else {"reason": reason})
+        elif reason in ("wrong-password", "unknown-user"):
+            if user is not None:
+                user.failed_logins += 1
+            if login_throttle.failed(session, username, source, now, threshold=policy.threshold,
+                                     minutes=policy.minutes):
+                reason += "-locked"
+        _audit_login(session, username, source, user, reason)
         uow.commit()
     if reason == "password-change-required":
         raise PasswordChangeRequired("the password was reset by a security administrator: choose a new one "
@@ -274,6 +285,13 @@ def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: s
     if reason is not None:
         raise LoginFailed("wrong username or password, or the account is locked")
     return user.id
+
+
+def _audit_login(session, username: str, source: str | None, user: User | None, reason: str | None) -> None:
+    audit.append(session, action="auth.login", result="ok" if reason is None else "denied",
+                 actor=username, source=source, object_type="user",
+                 object_id=None if user is None else user.id,
+                 details={} if reason is None else {"reason": reason})
 
 
 def renew_password(uow, username: str, old_password: str, new_password: str, *, policy: LockoutPolicy,

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import EngineConfig
 
-from . import accounts, admission, config, openapi, problems, resources, web
+from . import accounts, admission, config, openapi, problems, rate_limits, resources, web
 from .wiring import build_env
 
 
@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     admission.init_app(app)
     problems.init_app(app)
     resources.register(app)
+    rate_limits.init_app(app, production=production, redis_url=engine_config.redis_url)
     openapi.init_app(app)
     web.init_app(app)
     app.after_request(_security_headers)

@@ -31,8 +31,24 @@ SETTINGS = (
             "database is SQLite."),
     Setting("SESSION_IDLE_MINUTES", 30, "A browser session unused this long ends (等保: idle timeout)."),
     Setting("SESSION_MAX_HOURS", 12, "A browser session ends this long after login, used or not."),
-    Setting("LOCKOUT_THRESHOLD", 5, "Failed logins in a row that lock an account."),
-    Setting("LOCKOUT_MINUTES", 15, "How long a locked account stays locked."),
+    Setting("LOCKOUT_THRESHOLD", 5,
+            "Failed logins of one account from one client address that lock that client (only) out of the "
+            "account; before that each failure makes it wait longer (1, 2, 4 ... s; api/login_throttle.py)."),
+    Setting("LOCKOUT_MINUTES", 15, "How long a client locked out of an account stays locked (or until a "
+                                   "security administrator's audited unlock)."),
+    Setting("RATE_LIMIT_STORAGE", "auto",
+            "Where rate-limit counters live (a Flask-Limiter storage URI); 'auto' means the engine's Redis "
+            "(YIWANG_REDIS_URL) in production, so every worker shares them, and memory when embedded."),
+    Setting("RATE_LIMIT_PREFIX", "yiwang", "Prefix of the rate-limit keys in the storage."),
+    Setting("PUBLIC_RATE_LIMIT", "300 per minute",
+            "Anonymous API calls one client address may make (all anonymous endpoints together); a "
+            "Flask-Limiter limit string, e.g. '300 per minute;5000 per day'. Beyond it: 429 + Retry-After."),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute;100 per hour",
+            "Login attempts (and password renewals) one client address may make. Benchmarks and tests that "
+            "sign many people in from one address raise it instead of being throttled."),
+    Setting("LOGIN_ACCOUNT_RATE_LIMIT", "30 per hour",
+            "Failed logins of one account from all addresses together; beyond it attempts are refused (429) "
+            "except from the address the account last signed in from."),
     Setting("PASSWORD_HASH_TIME_COST", 3, "argon2id passes; hashes are upgraded at the next login when raised."),
     Setting("PASSWORD_HASH_MEMORY_KIB", 65536, "argon2id memory per hash, in KiB."),
     Setting("PASSWORD_MIN_LENGTH", 12, "Shortest password accepted (also needs 3 of 4 character classes)."),

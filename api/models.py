@@ -70,7 +70,28 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Where the last successful sign-in came from: failed logins of others elsewhere do not slow it.
+    last_login_source: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed logins of one account from one client address: a growing delay, then a lock.
+
+    Keyed by the name tried (known or not), so an unknown name behaves like a known one.
+    A success from that client removes the row; a security administrator's unlock
+    removes every row of the account.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (Index("ix_login_throttle_last", "last_failed_at"),)
+
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # No attempt from this client for this account is checked before then.
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Identity(Base):

@@ -34,6 +34,7 @@ def _me(principal, csrf: str | None = None) -> dict:
 
 @bp.post("/session")
 @endpoint("Log in (starts a browser session)", public=True, body=LoginSchema(), response=MeSchema(), errors=(401, 403),
+          rate_limit="LOGIN_RATE_LIMIT",
           response_headers={"Set-Cookie": "the session cookie (HttpOnly, SameSite=Lax)"})
 def login(body):
     g.attempted_user = body["username"]
@@ -81,7 +82,7 @@ def change_password(body):
 
 @bp.post("/session/password/renew")
 @endpoint("Choose a new password after a security administrator's reset (signs nothing in)", public=True,
-          body=PasswordRenewSchema(), response=None, status=204, errors=(401, 403),
+          body=PasswordRenewSchema(), response=None, status=204, errors=(401, 403), rate_limit="LOGIN_RATE_LIMIT",
           audit=("user.password_changed", "user"),
           description="A reset password starts no session (POST /session answers 403 password-change-required): "
                       "its holder first replaces it here, then logs in with the new one.")

@@ -75,6 +75,8 @@ class UserSchema(Schema):
     roles = fields.List(fields.String(), required=True)
     groups = fields.List(fields.String(), required=True)
     locked = fields.Boolean(required=True)
+    locked_sources = fields.List(fields.String(), metadata={
+        "description": "client addresses locked out of this account by their failed logins (the unlock clears them)"})
     failed_logins = fields.Integer(required=True)
     last_login_at = Timestamp(allow_none=True)
     created_at = Timestamp(required=True)

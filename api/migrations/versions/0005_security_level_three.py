@@ -1,4 +1,4 @@
-"""security fit for MLPS level 3 (等保三级): forced password change after a reset
+"""security fit for MLPS level 3 (等保三级): forced password change after a reset, login throttling
 
 Revision ID: 0005
 Revises: 0003
@@ -7,6 +7,8 @@ Create Date: 2026-12-06 10:00:00
 
 from alembic import op
 import sqlalchemy as sa
+
+import engine.models
 
 
 revision = "0005"
@@ -19,8 +21,22 @@ def upgrade() -> None:
     with op.batch_alter_table("app_user") as batch:
         batch.add_column(sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(),
                                    nullable=False))
+        batch.add_column(sa.Column("last_login_source", sa.String(length=64), nullable=True))
+    op.create_table(
+        "login_throttle",
+        sa.Column("username", sa.String(length=150), nullable=False),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failed_at", engine.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("blocked_until", engine.models.UtcDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("username", "source", name=op.f("pk_login_throttle")),
+    )
+    op.create_index("ix_login_throttle_last", "login_throttle", ["last_failed_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_login_throttle_last", table_name="login_throttle")
+    op.drop_table("login_throttle")
     with op.batch_alter_table("app_user") as batch:
+        batch.drop_column("last_login_source")
         batch.drop_column("must_change_password")

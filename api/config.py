@@ -46,6 +46,8 @@ SETTINGS = (
     Setting("LOGIN_RATE_LIMIT", "10 per minute;100 per hour",
             "Login attempts (and password renewals) one client address may make. Benchmarks and tests that "
             "sign many people in from one address raise it instead of being throttled."),
+    Setting("PROGRESS_RATE_LIMIT", "20 per minute",
+            "Public progress look-ups (tracking number + query code) one client address may make."),
     Setting("LOGIN_ACCOUNT_RATE_LIMIT", "30 per hour",
             "Failed logins of one account from all addresses together; beyond it attempts are refused (429) "
             "except from the address the account last signed in from."),

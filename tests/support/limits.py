@@ -12,6 +12,7 @@ UNTHROTTLED = {
     "PUBLIC_RATE_LIMIT": "100000 per minute",
     "LOGIN_RATE_LIMIT": "100000 per minute",
     "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute",
+    "PROGRESS_RATE_LIMIT": "100000 per minute",
 }
 
 

@@ -1,4 +1,5 @@
-"""security fit for MLPS level 3 (等保三级): forced password change after a reset, login throttling
+"""security fit for MLPS level 3 (等保三级): forced password change after a reset, login throttling,
+query codes of cases (查询码)
 
 Revision ID: 0005
 Revises: 0003
@@ -32,9 +33,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("username", "source", name=op.f("pk_login_throttle")),
     )
     op.create_index("ix_login_throttle_last", "login_throttle", ["last_failed_at"], unique=False)
+    _add_query_codes()
+
+
+def _add_query_codes() -> None:
+    """Every case opened before gets its own query code (its applicant asks the window for it)."""
+    from processes.receipts import new_query_code
+
+    with op.batch_alter_table("service_case") as batch:
+        batch.add_column(sa.Column("query_code", sa.String(length=16), nullable=True))
+    cases = sa.table("service_case", sa.column("instance_id", sa.String), sa.column("query_code", sa.String))
+    bind = op.get_bind()
+    for (case_id,) in bind.execute(sa.select(cases.c.instance_id)).all():
+        bind.execute(cases.update().where(cases.c.instance_id == case_id).values(query_code=new_query_code()))
+    with op.batch_alter_table("service_case") as batch:
+        batch.alter_column("query_code", existing_type=sa.String(length=16), nullable=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("service_case") as batch:
+        batch.drop_column("query_code")
     op.drop_index("ix_login_throttle_last", table_name="login_throttle")
     op.drop_table("login_throttle")
     with op.batch_alter_table("app_user") as batch:

@@ -71,6 +71,18 @@ SETTINGS = (
     Setting("RETRY_AFTER_SECONDS", 2,
             "What a 503 (too many requests at once, database busy or unreachable) asks clients to wait before "
             "retrying."),
+    Setting("AUDIT_KEY", "",
+            "Keys the audit chain (HMAC-SHA256); held outside the database. Empty: the file AUDIT_KEY_FILE, "
+            "made on first use. Every web worker, `yiwang worker` and CLI writing or verifying the trail needs "
+            "the same key: set it on every host of a production installation."),
+    Setting("AUDIT_KEY_FILE", "", "Where the generated chain key is kept; empty: 'audit_key' in the instance folder."),
+    Setting("AUDIT_ANCHOR_DIR", "",
+            "Where signed checkpoints of the chain's head are appended (one file per chain), which "
+            "`yiwang audit verify` checks; put it where the database's users cannot write (another host's "
+            "mount, WORM storage). Empty: 'audit-anchors' in the instance folder."),
+    Setting("AUDIT_ANCHOR_KEY_FILE", "",
+            "The Ed25519 key (PKCS#8 PEM) signing the checkpoints; made on first use. Empty: "
+            "'audit-anchor-key.pem' in the instance folder."),
     Setting("MATERIALS_DIR", "",
             "Where uploaded application materials are kept, named by their SHA-256; empty: 'materials' in "
             "the instance folder. Every web worker must see the same directory."),

@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
+
+from . import audit_guard
 from engine.models import UtcDateTime, utcnow
 
 
@@ -217,6 +219,12 @@ class AuditRecord(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # True: ``hash`` is an HMAC under the audit key (api/audit_keys.py); False: a plain SHA-256,
+    # as records written before the chain was keyed are.
+    keyed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+audit_guard.install_on(AuditRecord.__table__)
 
 
 class AuditHead(Base):
@@ -227,3 +235,5 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     appended: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # Names the chain in its signed checkpoints (api/audit_anchor.py); set with the first record.
+    chain_id: Mapped[str | None] = mapped_column(String(32))

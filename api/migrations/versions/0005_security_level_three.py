@@ -1,5 +1,5 @@
 """security fit for MLPS level 3 (等保三级): forced password change after a reset, login throttling,
-query codes of cases (查询码)
+query codes of cases (查询码), the audit trail append-only in the database and keyed
 
 Revision ID: 0005
 Revises: 0003
@@ -34,6 +34,29 @@ def upgrade() -> None:
     )
     op.create_index("ix_login_throttle_last", "login_throttle", ["last_failed_at"], unique=False)
     _add_query_codes()
+    _audit_append_only()
+
+
+def _audit_append_only() -> None:
+    """Keyed records from now on, a chain id for checkpoints, and triggers refusing UPDATE and DELETE."""
+    import uuid
+
+    from api import audit_guard
+
+    with op.batch_alter_table("audit_record") as batch:
+        batch.add_column(sa.Column("keyed", sa.Boolean(), server_default=sa.false(), nullable=False))
+    with op.batch_alter_table("audit_head") as batch:
+        batch.add_column(sa.Column("chain_id", sa.String(length=32), nullable=True))
+    op.execute(sa.text("UPDATE audit_head SET chain_id = :chain").bindparams(chain=uuid.uuid4().hex))
+    for statement in audit_guard.statements(op.get_bind().dialect.name):
+        op.execute(statement)
+    # The records written so far are not keyed: a signed checkpoint of them, outside the database,
+    # is what lets `yiwang audit verify` accept them (api/audit.py).
+    from sqlalchemy.orm import Session
+
+    from api import audit_anchor
+
+    audit_anchor.write_checkpoint(Session(bind=op.get_bind()))
 
 
 def _add_query_codes() -> None:
@@ -51,6 +74,16 @@ def _add_query_codes() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_record_append_only ON audit_record")
+        op.execute("DROP FUNCTION IF EXISTS audit_record_refuse()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS audit_record_no_update")
+        op.execute("DROP TRIGGER IF EXISTS audit_record_no_delete")
+    with op.batch_alter_table("audit_head") as batch:
+        batch.drop_column("chain_id")
+    with op.batch_alter_table("audit_record") as batch:
+        batch.drop_column("keyed")
     with op.batch_alter_table("service_case") as batch:
         batch.drop_column("query_code")
     op.drop_index("ix_login_throttle_last", table_name="login_throttle")

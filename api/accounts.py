@@ -17,8 +17,17 @@ from sqlalchemy.orm import Session
 
 from engine.models import utcnow
 
-from . import audit
-from .errors import Conflict, Invalid, LoginFailed, NotFound, PasswordRejected, RolesConflict
+from . import audit, login_throttle
+from .errors import (
+    Conflict,
+    Invalid,
+    LoginFailed,
+    LoginThrottled,
+    NotFound,
+    PasswordChangeRequired,
+    PasswordRejected,
+    RolesConflict,
+)
 from .models import Group, Identity, Membership, Region, User, UserRole
 from .permissions import REGION_LEVELS, ROLES, exclusive_violation, permissions_of
 
@@ -130,6 +139,11 @@ def update_user(uow, user_id: int, *, display_name=None, active: bool | None = N
 
 def set_password(uow, user_id: int, password: str, *, min_length: int, old_password: str | None = None,
                  require_old: bool = False) -> None:
+    """Change a password: the user's own change (``require_old``) or a security administrator's reset.
+
+    A reset is a one-time password: whoever signs in with it must choose a new one first
+    (:func:`login` refuses to start a session with it).
+    """
     with uow:
         user = get_user(uow.session, user_id)
         if require_old and not _password_matches(user.password_hash, old_password or ""):
@@ -138,13 +152,16 @@ def set_password(uow, user_id: int, password: str, *, min_length: int, old_passw
         check_password_policy(password, username=user.username, min_length=min_length)
         user.password_hash, user.password_changed_at = hash_password(password), utcnow()
         user.failed_logins, user.locked_until = 0, None
+        user.must_change_password = not require_old
         uow.commit()
 
 
 def unlock(uow, user_id: int) -> None:
+    """Let every client try again (a security administrator's audited act)."""
     with uow:
         user = get_user(uow.session, user_id)
         user.failed_logins, user.locked_until = 0, None
+        login_throttle.clear(uow.session, user.username)
         uow.commit()
 
 
@@ -223,38 +240,74 @@ def supervised_regions(session: Session, roles, groups) -> frozenset[str] | None
 
 
 # -- logging in -------------------------------------------------------------
-def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: str | None = None) -> int:
-    """Check a password; counts failures, locks after too many, audits every attempt.
+def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: str | None = None,
+          now: datetime | None = None) -> int:
+    """Check a password; audits every attempt and slows down failing clients (:mod:`api.login_throttle`).
 
     The outcome is committed (with its audit record) before a failure is raised,
-    so failed attempts are counted and recorded even though the call fails.
+    so failed attempts are counted and recorded even though the call fails. A client
+    that must wait is answered at once, without the password being checked.
     """
-    now = utcnow()
+    now = now or utcnow()
     with uow:
         session = uow.session
+        wait = login_throttle.waiting(session, username, source, now, threshold=policy.threshold)
+        if wait is not None:
+            _audit_login(session, username, source, None, "locked-for-source" if wait.locked else "throttled")
+            uow.commit()
+            raise LoginThrottled("too many failed logins for this account from this address; wait before trying "
+                                 "again", retry_after=wait.seconds)
         user = session.scalars(
             select(User).join(Identity, Identity.user_id == User.id)
             .where(Identity.provider == LOCAL, Identity.subject == username)
         ).first()
         matches = _password_matches(user.password_hash if user else None, password)
         reason = _refusal(user, matches, now)
+        if reason is None and user.must_change_password:
+            reason = "password-change-required"
         if reason is None:
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+            user.last_login_source = source
+            login_throttle.succeeded(session, username, source)
             if _Hashing.hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-        elif user is not None and reason == "wrong-password":
-            user.failed_logins += 1
-            if user.failed_logins >= policy.threshold:
-                user.locked_until = now + timedelta(minutes=policy.minutes)
-                reason = "wrong-password-locked"
-        audit.append(session, action="auth.login", result="ok" if reason is None else "denied",
-                     actor=username, source=source, object_type="user",
-                     object_id=None if user is None else user.id,
-                     details={} if reason is None else {"reason": reason})
+        elif reason in ("wrong-password", "unknown-user"):
+            if user is not None:
+                user.failed_logins += 1
+            if login_throttle.failed(session, username, source, now, threshold=policy.threshold,
+                                     minutes=policy.minutes):
+                reason += "-locked"
+        _audit_login(session, username, source, user, reason)
         uow.commit()
+    if reason == "password-change-required":
+        raise PasswordChangeRequired("the password was reset by a security administrator: choose a new one "
+                                     "before signing in", username=username)
     if reason is not None:
         raise LoginFailed("wrong username or password, or the account is locked")
     return user.id
+
+
+def _audit_login(session, username: str, source: str | None, user: User | None, reason: str | None) -> None:
+    audit.append(session, action="auth.login", result="ok" if reason is None else "denied",
+                 actor=username, source=source, object_type="user",
+                 object_id=None if user is None else user.id,
+                 details={} if reason is None else {"reason": reason})
+
+
+def renew_password(uow, username: str, old_password: str, new_password: str, *, policy: LockoutPolicy,
+                   min_length: int, source: str | None = None) -> int:
+    """Replace a password that must be changed (a reset), signing nothing in.
+
+    The old password is checked as a login is (failures counted and audited), so this
+    is no easier a way to guess passwords than logging in.
+    """
+    try:
+        user_id = login(uow.env.unit_of_work(), username, old_password, policy=policy, source=source)
+    except PasswordChangeRequired:
+        with uow.env.unit_of_work() as look:
+            user_id = user_id_by_name(look.session, username)
+    set_password(uow, user_id, new_password, min_length=min_length, old_password=old_password, require_old=True)
+    return user_id
 
 
 def _refusal(user: User | None, matches: bool, now: datetime) -> str | None:

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import EngineConfig
 
-from . import accounts, admission, config, openapi, problems, resources, web
+from . import accounts, admission, audit_keys, config, openapi, problems, rate_limits, resources, web
 from .wiring import build_env
 
 
@@ -48,12 +48,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # One material store for uploads and for checking what forms refer to (api/materials.py).
     app.config["MATERIALS_DIR"] = values["MATERIALS_DIR"] or os.path.join(app.instance_path, "materials")
+    audit_keys.configure(values, app.instance_path)
     env = build_env(engine_config, db_engine=test_config.get("DB_ENGINE"), materials_dir=app.config["MATERIALS_DIR"])
     app.extensions["yiwang"] = env
 
     admission.init_app(app)
     problems.init_app(app)
     resources.register(app)
+    rate_limits.init_app(app, production=production, redis_url=engine_config.redis_url)
     openapi.init_app(app)
     web.init_app(app)
     app.after_request(_security_headers)

@@ -2,7 +2,11 @@
 
 Each record carries the hash of the one before it, so changing, inserting or
 deleting a row breaks the chain at that row, and :func:`verify` names the first
-broken link. Appends are serialized by the single ``audit_head`` row: an append
+broken link. The hashes are HMACs under a key held outside the database
+(:mod:`api.audit_keys`), so a rewritten chain does not verify unless its writer held
+the key; the database refuses UPDATE and DELETE of records (:mod:`api.audit_guard`);
+signed checkpoints of the head kept outside it catch what is left
+(:mod:`api.audit_anchor`). Appends are serialized by the single ``audit_head`` row: an append
 claims the next sequence number with an UPDATE that keeps the row locked until the
 transaction ends (SQLite's one writer does the same), so two transactions never
 chain onto the same predecessor.
@@ -11,7 +15,9 @@ chain onto the same predecessor.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -23,6 +29,7 @@ from sqlalchemy.orm import Session
 from engine.db import pipelined
 from engine.models import utcnow
 
+from . import audit_keys
 from .models import AuditHead, AuditRecord
 
 GENESIS = "0" * 64
@@ -65,7 +72,7 @@ def append(
     values = {
         "seq": seq, "at": at, "actor": actor, "source": source, "action": action, "object_type": object_type,
         "object_id": None if object_id is None else str(object_id), "case_id": case_id, "result": result,
-        "details": details or {}, "prev_hash": prev_hash,
+        "details": details or {}, "prev_hash": prev_hash, "keyed": True,
     }
     record = AuditRecord(**values)
     record.hash = values["hash"] = record_hash(record)
@@ -84,15 +91,15 @@ def _claim_next(session: Session) -> tuple[int, str]:
         return claimed[0], claimed[1]
     try:  # the very first record of this database; a concurrent first append may win the insert
         with session.begin_nested():
-            session.execute(insert(AuditHead).values(id=1, appended=1, last_hash=GENESIS))
+            session.execute(insert(AuditHead).values(id=1, appended=1, last_hash=GENESIS, chain_id=uuid.uuid4().hex))
         return 1, GENESIS
     except IntegrityError:
         claimed = session.execute(claim).first()  # waits for the winner to commit, then follows it
         return claimed[0], claimed[1]
 
 
-def record_hash(record: AuditRecord) -> str:
-    """SHA-256 over the previous hash and the record's canonical JSON."""
+def record_hash(record: AuditRecord, key: bytes | None = None) -> str:
+    """HMAC-SHA256 under the audit key (plain SHA-256 for unkeyed records) of the previous hash and the record."""
     body = {
         "seq": record.seq,
         "at": _instant(record.at),
@@ -106,7 +113,10 @@ def record_hash(record: AuditRecord) -> str:
         "details": record.details or {},
     }
     text_ = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(f"{record.prev_hash}\n{text_}".encode()).hexdigest()
+    message = f"{record.prev_hash}\n{text_}".encode()
+    if record.keyed:
+        return hmac.new(key or audit_keys.current().chain_key(), message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
 
 
 def _instant(value: datetime) -> str:
@@ -130,7 +140,12 @@ class Verification:
 
 def verify(session: Session, batch: int = 1000) -> Verification:
     """Walk the chain in order; report the first record that does not link or hash."""
-    expected_prev, expected_seq, checked = GENESIS, 1, 0
+    from .audit_anchor import earliest_checkpoint
+
+    expected_prev, expected_seq, checked, keyed_seen = GENESIS, 1, 0, False
+    key = audit_keys.current().chain_key()
+    # Records written before the chain was keyed count only as far as a signed checkpoint vouches for them.
+    unkeyed_until = earliest_checkpoint(session) or 0
     while True:
         rows = session.scalars(
             select(AuditRecord).where(AuditRecord.seq >= expected_seq).order_by(AuditRecord.seq).limit(batch)
@@ -143,8 +158,13 @@ def verify(session: Session, batch: int = 1000) -> Verification:
                                     f"record seq {expected_seq} is missing")
             if row.prev_hash != expected_prev:
                 return Verification(False, checked, row.seq, row.id, "does not link to the record before it")
-            if record_hash(row) != row.hash:
-                return Verification(False, checked, row.seq, row.id, "content does not match its hash")
+            if not row.keyed and (keyed_seen or row.seq > unkeyed_until):
+                return Verification(False, checked, row.seq, row.id,
+                                    "not keyed, and no signed checkpoint vouches for it")
+            if record_hash(row, key) != row.hash:
+                return Verification(False, checked, row.seq, row.id, "content does not match its hash"
+                                    + (" (or the audit key is not the one it was written with)" if row.keyed else ""))
+            keyed_seen = keyed_seen or row.keyed
             expected_prev, expected_seq = row.hash, row.seq + 1
             checked += 1
         session.expunge_all()

@@ -412,15 +412,29 @@ def audit_group():
 @audit_group.command("verify")
 @click.pass_context
 def audit_verify(ctx):
-    """Verify the audit hash chain; exits 1 and names the first broken link if it is broken."""
-    from . import audit
+    """Verify the audit chain (keyed hashes) and its signed checkpoints; exits 1 naming the first break."""
+    from . import audit, audit_anchor
 
     env = _env(ctx)
     with env.unit_of_work() as uow:
         result = audit.verify(uow.session)
+        anchors = audit_anchor.check(uow.session)
     click.echo(str(result), err=not result.ok)
-    if not result.ok:
+    click.echo(str(anchors), err=not anchors.ok)
+    if not (result.ok and anchors.ok):
         sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@click.pass_context
+def audit_checkpoint(ctx):
+    """Append a signed checkpoint of the chain's head to AUDIT_ANCHOR_DIR now (also done every 10 minutes)."""
+    from . import audit_anchor
+
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        entry = audit_anchor.write_checkpoint(uow.session)
+    click.echo("the audit chain is empty" if entry is None else f"checkpoint: record {entry['seq']} {entry['hash']}")
 
 
 # -- backup and restore (docs/operations.md) ------------------------------------------------
@@ -614,16 +628,31 @@ def db():
 
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
+@click.option("--app-role", help="PostgreSQL: create or update the service's own role (not superuser, not owner; "
+                                 "audit records read and insert only); run as the owner")
+@click.option("--app-password-stdin", is_flag=True, help="read the --app-role password from standard input")
 @click.pass_context
-def db_upgrade(ctx, revision):
+def db_upgrade(ctx, revision, app_role, app_password_stdin):
     """Bring the database to the latest schema revision (run before starting production servers)."""
     from engine.config import EngineConfig as _Config
+    from engine.db import make_db_engine
 
-    from . import schema
+    from . import audit_guard, schema
 
     url = (ctx.parent.obj or {}).get("db") or _Config.from_env().database_url
     schema.upgrade(url, revision)
     click.echo(f"database at revision {schema.head_revision() if revision == 'head' else revision}")
+    if app_role:
+        password = sys.stdin.readline().rstrip("\n") if app_password_stdin else None
+        owner = make_db_engine(url)
+        try:
+            with owner.begin() as conn:
+                audit_guard.grant_app_role(conn, app_role, password)
+        except ValueError as err:
+            raise click.ClickException(str(err)) from None
+        finally:
+            owner.dispose()
+        click.echo(f"role {app_role}: may use every table; audit records read and insert only")
 
 
 @db.command("revision")

@@ -31,8 +31,26 @@ SETTINGS = (
             "database is SQLite."),
     Setting("SESSION_IDLE_MINUTES", 30, "A browser session unused this long ends (等保: idle timeout)."),
     Setting("SESSION_MAX_HOURS", 12, "A browser session ends this long after login, used or not."),
-    Setting("LOCKOUT_THRESHOLD", 5, "Failed logins in a row that lock an account."),
-    Setting("LOCKOUT_MINUTES", 15, "How long a locked account stays locked."),
+    Setting("LOCKOUT_THRESHOLD", 5,
+            "Failed logins of one account from one client address that lock that client (only) out of the "
+            "account; before that each failure makes it wait longer (1, 2, 4 ... s; api/login_throttle.py)."),
+    Setting("LOCKOUT_MINUTES", 15, "How long a client locked out of an account stays locked (or until a "
+                                   "security administrator's audited unlock)."),
+    Setting("RATE_LIMIT_STORAGE", "auto",
+            "Where rate-limit counters live (a Flask-Limiter storage URI); 'auto' means the engine's Redis "
+            "(YIWANG_REDIS_URL) in production, so every worker shares them, and memory when embedded."),
+    Setting("RATE_LIMIT_PREFIX", "yiwang", "Prefix of the rate-limit keys in the storage."),
+    Setting("PUBLIC_RATE_LIMIT", "300 per minute",
+            "Anonymous API calls one client address may make (all anonymous endpoints together); a "
+            "Flask-Limiter limit string, e.g. '300 per minute;5000 per day'. Beyond it: 429 + Retry-After."),
+    Setting("LOGIN_RATE_LIMIT", "10 per minute;100 per hour",
+            "Login attempts (and password renewals) one client address may make. Benchmarks and tests that "
+            "sign many people in from one address raise it instead of being throttled."),
+    Setting("PROGRESS_RATE_LIMIT", "20 per minute",
+            "Public progress look-ups (tracking number + query code) one client address may make."),
+    Setting("LOGIN_ACCOUNT_RATE_LIMIT", "30 per hour",
+            "Failed logins of one account from all addresses together; beyond it attempts are refused (429) "
+            "except from the address the account last signed in from."),
     Setting("PASSWORD_HASH_TIME_COST", 3, "argon2id passes; hashes are upgraded at the next login when raised."),
     Setting("PASSWORD_HASH_MEMORY_KIB", 65536, "argon2id memory per hash, in KiB."),
     Setting("PASSWORD_MIN_LENGTH", 12, "Shortest password accepted (also needs 3 of 4 character classes)."),
@@ -53,6 +71,18 @@ SETTINGS = (
     Setting("RETRY_AFTER_SECONDS", 2,
             "What a 503 (too many requests at once, database busy or unreachable) asks clients to wait before "
             "retrying."),
+    Setting("AUDIT_KEY", "",
+            "Keys the audit chain (HMAC-SHA256); held outside the database. Empty: the file AUDIT_KEY_FILE, "
+            "made on first use. Every web worker, `yiwang worker` and CLI writing or verifying the trail needs "
+            "the same key: set it on every host of a production installation."),
+    Setting("AUDIT_KEY_FILE", "", "Where the generated chain key is kept; empty: 'audit_key' in the instance folder."),
+    Setting("AUDIT_ANCHOR_DIR", "",
+            "Where signed checkpoints of the chain's head are appended (one file per chain), which "
+            "`yiwang audit verify` checks; put it where the database's users cannot write (another host's "
+            "mount, WORM storage). Empty: 'audit-anchors' in the instance folder."),
+    Setting("AUDIT_ANCHOR_KEY_FILE", "",
+            "The Ed25519 key (PKCS#8 PEM) signing the checkpoints; made on first use. Empty: "
+            "'audit-anchor-key.pem' in the instance folder."),
     Setting("MATERIALS_DIR", "",
             "Where uploaded application materials are kept, named by their SHA-256; empty: 'materials' in "
             "the instance folder. Every web worker must see the same directory."),

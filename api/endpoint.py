@@ -57,6 +57,8 @@ class Spec:
     produces: str | None
     audit: tuple[str, str | None] | None
     description: str | None
+    # The setting naming this endpoint's own per-client rate limit (api/rate_limits.py), if any.
+    rate_limit: str | None = None
 
 
 @dataclass
@@ -86,6 +88,7 @@ def endpoint(
     audit: tuple[str, str | None] | None = None,
     audit_id: str | None = None,
     description: str | None = None,
+    rate_limit: str | None = None,
 ):
     """Declare an endpoint.
 
@@ -99,9 +102,11 @@ def endpoint(
         errors: problem statuses the endpoint may answer with, besides the usual ones.
         audit: (action, object type) for state-changing calls; ``audit_id`` names the URL
             argument that identifies the object.
+        rate_limit: the setting (e.g. ``LOGIN_RATE_LIMIT``) holding this endpoint's own limit per
+            client, on top of the limit every anonymous call shares.
     """
     spec = Spec(summary, permission, public, query, body, raw_body, response, status, statuses, errors,
-                headers, response_headers or {}, produces, audit, description)
+                headers, response_headers or {}, produces, audit, description, rate_limit)
 
     def decorate(func: Callable[..., Any]):
         @functools.wraps(func)

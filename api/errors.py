@@ -32,6 +32,22 @@ class LoginFailed(Unauthenticated):
     code = "login-failed"
 
 
+class LoginThrottled(ApiError):
+    """Too many failed logins for this account from this client: wait ``retry_after`` seconds."""
+
+    code = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after: int, **context: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **context)
+        self.retry_after = retry_after
+
+
+class PasswordChangeRequired(ApiError):
+    """The password was right but was set by a security administrator: the user must choose a new one."""
+
+    code = "password-change-required"
+
+
 class CsrfFailed(ApiError):
     code = "csrf-failed"
 

@@ -22,10 +22,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
+
+from . import audit_guard
 from engine.models import UtcDateTime, utcnow
 
 
@@ -61,11 +64,36 @@ class User(Base):
     # argon2id; None for accounts that only sign in through an external identity provider.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Set when a security administrator resets the password: that password only lets its
+    # holder choose a new one, it starts no session (三权分立: the reset cannot be used to
+    # sign in as the user).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Where the last successful sign-in came from: failed logins of others elsewhere do not slow it.
+    last_login_source: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed logins of one account from one client address: a growing delay, then a lock.
+
+    Keyed by the name tried (known or not), so an unknown name behaves like a known one.
+    A success from that client removes the row; a security administrator's unlock
+    removes every row of the account.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (Index("ix_login_throttle_last", "last_failed_at"),)
+
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # No attempt from this client for this account is checked before then.
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Identity(Base):
@@ -191,6 +219,12 @@ class AuditRecord(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # True: ``hash`` is an HMAC under the audit key (api/audit_keys.py); False: a plain SHA-256,
+    # as records written before the chain was keyed are.
+    keyed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+audit_guard.install_on(AuditRecord.__table__)
 
 
 class AuditHead(Base):
@@ -201,3 +235,5 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     appended: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # Names the chain in its signed checkpoints (api/audit_anchor.py); set with the first record.
+    chain_id: Mapped[str | None] = mapped_column(String(32))

@@ -27,7 +27,9 @@ ERROR_TEXT = {
     403: "logged in but not allowed", 404: "no such object, or one the caller may not see",
     409: "conflicts with the current state (someone else was first)", 412: "If-Match does not match",
     413: "the body is too large", 415: "unsupported body type",
-    422: "the content is refused; every problem is listed", 500: "internal error",
+    422: "the content is refused; every problem is listed",
+    429: "too many requests from this client (or failed logins for this account): send it again after "
+         "Retry-After seconds", 500: "internal error",
     503: "busy (too many requests at once, or the database busy or unreachable): send it again after "
          "Retry-After seconds; or not configured for this (e.g. no e-licence signing key)",
 }
@@ -117,12 +119,14 @@ def _responses(declared: Spec) -> dict[str, Any]:
     errors = {400, 422, 500, 503, *declared.errors}
     if not declared.public:
         errors |= {401, 403}
+    else:  # anonymous calls are rate-limited per client (api/rate_limits.py)
+        errors |= {429}
     if declared.body is not None or declared.raw_body is not None:
         errors |= {413, 415}
     for status in sorted(errors):
         responses[str(status)] = {"description": ERROR_TEXT.get(status, "problem"),
                                   "content": {PROBLEM: {"schema": "Problem"}}}
-        if status == 503:
+        if status in (429, 503):
             responses[str(status)]["headers"] = {"Retry-After": {
                 "description": "seconds to wait before sending the request again", "schema": {"type": "integer"}}}
     return responses

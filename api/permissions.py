@@ -1,8 +1,9 @@
 """Roles, the permissions each grants, and the scopes an API token can be limited to.
 
-Separation of duties (三员分立, MLPS level 3): the system administrator, the security
-administrator (accounts and roles) and the auditor are three different people, so
-no account may hold two of those roles.
+Separation of duties (三员分立 / 三权分立, MLPS level 3): the system administrator, the
+security administrator (accounts and roles) and the auditor are three different people,
+so no account may hold two of those roles, nor any business role beside one of them
+(an auditor who is also a clerk would audit their own work).
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def token_permissions(roles, scopes) -> frozenset[str]:
 
 
 def exclusive_violation(roles) -> list[str]:
-    """The separation-of-duties roles held together, sorted; empty when allowed."""
-    held = sorted(EXCLUSIVE_ROLES.intersection(roles))
-    return held if len(held) > 1 else []
+    """The roles that may not be held together, sorted; empty when allowed.
+
+    An administrator role excludes the other two and every business role.
+    """
+    roles = set(roles)
+    held = sorted(EXCLUSIVE_ROLES & roles)
+    if not held or (len(held) == 1 and roles <= EXCLUSIVE_ROLES):
+        return []
+    return held + sorted(roles - EXCLUSIVE_ROLES)

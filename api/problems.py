@@ -35,8 +35,10 @@ log = logging.getLogger(__name__)
 # First match wins: subclasses before their bases.
 STATUS: list[tuple[type[Exception], int]] = [
     (api_errors.LoginFailed, 401),
+    (api_errors.LoginThrottled, 429),
     (api_errors.Unauthenticated, 401),
     (api_errors.CsrfFailed, 403),
+    (api_errors.PasswordChangeRequired, 403),
     (api_errors.Forbidden, 403),
     (api_errors.Hidden, 404),
     (api_errors.NotFound, 404),
@@ -167,7 +169,9 @@ def init_app(app: Flask) -> None:
             details["context_code"] = details["code"]
         details.pop("code", None)
         details = {f"context_{k}" if k in RESERVED else k: v for k, v in details.items()}
-        headers = {"WWW-Authenticate": 'Bearer realm="yiwang"'} if status == 401 else None
+        headers = {"WWW-Authenticate": 'Bearer realm="yiwang"'} if status == 401 else {}
+        if getattr(err, "retry_after", None):
+            headers["Retry-After"] = str(err.retry_after)
         return problem(status, err.message, code, headers, **details)
 
     for cls in handled:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, abort, redirect, send_from_directory
+from flask import Blueprint, Flask, abort, redirect, request, send_from_directory
 
 ASSETS = Path(__file__).parent / "web_assets"
 
@@ -39,8 +39,10 @@ def root():
 
 @bp.get("/progress/<tracking_number>")
 def progress(tracking_number: str):
-    """What a receipt's QR code opens (``<public base URL>/progress/<number>``): the UI's public page."""
-    return redirect(f"/ui/progress/{quote(tracking_number, safe='')}", code=302)
+    """What a receipt's QR code opens (``<public base URL>/progress/<number>?code=<query code>``): the UI's page."""
+    code = request.args.get("code", "")
+    query = f"?code={quote(code, safe='')}" if code else ""
+    return redirect(f"/ui/progress/{quote(tracking_number, safe='')}{query}", code=302)
 
 
 @bp.get("/ui/")

@@ -33,6 +33,7 @@ def register_tables_and_jobs() -> None:
     import processes.supervision  # noqa: F401 - job handlers
     import processes.supervision_models  # noqa: F401
 
+    from . import audit_anchor  # noqa: F401 - job handlers
     from . import models  # noqa: F401
 
 
@@ -52,6 +53,10 @@ def build_env(config: EngineConfig, *, db_engine=None, create_schema: bool = Tru
     # Folds the insert-only light counter rows into their totals (engine/task_lights.py).
     env.periodic_jobs.append((task_lights.COMPACT_JOB, LIGHT_COMPACTION_S))
     env.periodic_jobs.append((drafts.PURGE_JOB, DRAFT_PURGE_S))
+    # Signed checkpoints of the audit chain's head, outside the database (api/audit_anchor.py).
+    from .audit_anchor import CHECKPOINT_JOB, CHECKPOINT_S
+
+    env.periodic_jobs.append((CHECKPOINT_JOB, CHECKPOINT_S))
     if create_schema:
         from engine.db import Base
 

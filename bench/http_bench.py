@@ -70,7 +70,10 @@ def _free_port() -> int:
 def _gunicorn(url: str, port: int, workdir: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO), "YIWANG_DATABASE_URL": url, "YIWANG_JOBS": "inline",
            "YIWANG_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
-           "YIWANG_COOKIE_SECURE": "false"}  # plain HTTP on loopback
+           "YIWANG_COOKIE_SECURE": "false",  # plain HTTP on loopback
+           # Every clerk signs in from 127.0.0.1: the limits are raised, not met (counters in memory).
+           "YIWANG_RATE_LIMIT_STORAGE": "memory://", "YIWANG_LOGIN_RATE_LIMIT": "100000 per minute",
+           "YIWANG_PUBLIC_RATE_LIMIT": "100000 per minute", "YIWANG_LOGIN_ACCOUNT_RATE_LIMIT": "100000 per minute"}
     log = open(Path(workdir) / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{port}",

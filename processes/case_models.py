@@ -41,6 +41,8 @@ class Case(Base):
 
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
     tracking_number: Mapped[str] = mapped_column(String(64), unique=True)
+    # The receipt's query code (查询码): the public progress page needs it beside the number.
+    query_code: Mapped[str] = mapped_column(String(16))
     item_code: Mapped[str] = mapped_column(String(100))
     item_version: Mapped[int] = mapped_column(Integer)
     item_name: Mapped[str] = mapped_column(String(500))

@@ -40,7 +40,7 @@ from .deadlines import (
     step_clock,
 )
 from .outcomes import completed_outcome
-from .receipts import allocate_tracking_number, case_by_tracking_number, opening_day
+from .receipts import allocate_tracking_number, case_by_query, new_query_code, opening_day
 
 ENDED = {"completed": "completed", "terminated": "cancelled", "cancelled": "cancelled"}
 # How a person's or a company's number is checked: the product's one rule (forms.identifiers).
@@ -110,7 +110,8 @@ def open_case(uow, *, item: ItemRef, applicant: Applicant, channel: str, actor: 
         session = unit.session
         instance_id = _started_instance(unit, tracking_number)
         case = Case(
-            instance_id=instance_id, tracking_number=tracking_number, item_code=item.code,
+            instance_id=instance_id, tracking_number=tracking_number, query_code=new_query_code(),
+            item_code=item.code,
             item_version=item.version, item_name=item.name, department=item.department,
             region_code=item.region_code, channel=channel, applicant_user=applicant.user,
             applicant_kind=applicant.kind, applicant_id_masked=mask_id(applicant.id_number),
@@ -290,12 +291,12 @@ STATUS_LABELS = {
 }
 
 
-def public_progress(session, tracking_number: str, *, now: datetime) -> dict[str, Any]:
-    """Progress anyone holding the tracking number may see: steps, deadlines, status.
+def public_progress(session, tracking_number: str, *, query_code: str | None, now: datetime) -> dict[str, Any]:
+    """Progress whoever holds the receipt (number and query code) may see: steps, deadlines, status.
 
     Carries no personal data: no names, ID numbers, account names, handlers or form data.
     """
-    case = case_by_tracking_number(session, tracking_number)
+    case = case_by_query(session, tracking_number, query_code)
     calendar = load_calendar(session)
     pauses = pauses_of(session, case.instance_id)
     tasks = session.scalars(

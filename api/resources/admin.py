@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from .. import accounts, credentials
+from .. import accounts, credentials, login_throttle
 from ..auditing import context, created, work
 from ..auth import env, reading, require_principal
 from ..endpoint import endpoint
@@ -31,9 +31,12 @@ MANAGE = "accounts:manage"
 def _user_out(session, user: User) -> dict:
     from engine.models import utcnow
 
+    now = utcnow()
+    locked_out = login_throttle.locked_sources(session, user.username, now, current_app.config["LOCKOUT_THRESHOLD"])
     return {"id": user.id, "username": user.username, "display_name": user.display_name, "active": user.active,
             "roles": sorted(accounts.roles_of(session, user.id)), "groups": sorted(accounts.groups_of(session, user.id)),
-            "locked": bool(user.locked_until and user.locked_until > utcnow()), "failed_logins": user.failed_logins,
+            "locked": bool(user.locked_until and user.locked_until > now) or bool(locked_out),
+            "locked_sources": locked_out, "failed_logins": user.failed_logins,
             "last_login_at": user.last_login_at, "created_at": user.created_at}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from .. import access, audit
+from .. import access, audit, audit_anchor
 from ..auth import reading, require_principal
 from ..endpoint import endpoint
 from ..errors import Forbidden
@@ -28,7 +28,9 @@ def list_records(query):
 def verify():
     with reading() as uow:
         result = audit.verify(uow.session)
-    return {**result.__dict__, "summary": str(result)}
+        anchors = audit_anchor.check(uow.session)
+    return {**result.__dict__, "ok": result.ok and anchors.ok, "summary": f"{result}; {anchors}",
+            "checkpoints": anchors.checked, "checkpoints_ok": anchors.ok}
 
 
 @bp.get("/instances/<instance_id>/audit")

@@ -28,6 +28,7 @@ from ..schemas.cases import (
     CorrectionSchema,
     OpenCaseSchema,
     PromiseRequestSchema,
+    ProgressQuerySchema,
     PromiseSchema,
     PublicProgressSchema,
     RatingRequestSchema,
@@ -68,7 +69,7 @@ def _receipt(case_id: str) -> dict:
         receipt = receipts.make_receipt(uow.session, case_id,
                                         base_url=case_config().public_base_url or request.host_url)
     base = f"/api/v1/cases/{case_id}/receipt"
-    return {**{k: getattr(receipt, k) for k in ("tracking_number", "item_code", "item_name", "channel",
+    return {**{k: getattr(receipt, k) for k in ("tracking_number", "query_code", "item_code", "item_name", "channel",
                                                   "opened_at", "promised_days", "due_at", "due_provisional",
                                                   "progress_url")},
             "case_id": case_id, "qr_svg": f"{base}/qr.svg", "qr_png": f"{base}/qr.png"}
@@ -150,11 +151,14 @@ def qr_png(case_id):
 
 
 @bp.get("/progress/<tracking_number>")
-@endpoint("Progress of a case by its tracking number (跟踪办): anyone holding the number, no personal data",
-          public=True, response=PublicProgressSchema(), errors=(404,))
-def progress(tracking_number):
+@endpoint("Progress of a case (跟踪办) by its tracking number and the receipt's query code; no personal data",
+          public=True, query=ProgressQuerySchema(), response=PublicProgressSchema(), errors=(404,),
+          rate_limit="PROGRESS_RATE_LIMIT",
+          description="Tracking numbers can be guessed; the query code (查询码) on the receipt and in its QR link "
+                      "cannot. A wrong or missing code answers 404 like an unknown number.")
+def progress(tracking_number, query):
     with reading() as uow:
-        return case_use_cases.public_progress(uow.session, tracking_number, now=now())
+        return case_use_cases.public_progress(uow.session, tracking_number, query_code=query["code"], now=now())
 
 
 @bp.post("/cases/<case_id>/corrections")

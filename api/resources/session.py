@@ -15,6 +15,7 @@ from ..schemas.accounts import (
     MeSchema,
     NewTokenSchema,
     PasswordChangeSchema,
+    PasswordRenewSchema,
     TokenRequestSchema,
     TokenSchema,
 )
@@ -33,6 +34,7 @@ def _me(principal, csrf: str | None = None) -> dict:
 
 @bp.post("/session")
 @endpoint("Log in (starts a browser session)", public=True, body=LoginSchema(), response=MeSchema(), errors=(401, 403),
+          rate_limit="LOGIN_RATE_LIMIT",
           response_headers={"Set-Cookie": "the session cookie (HttpOnly, SameSite=Lax)"})
 def login(body):
     g.attempted_user = body["username"]
@@ -76,6 +78,21 @@ def change_password(body):
     principal = _person()
     accounts.set_password(work(), principal.user_id, body["new_password"], old_password=body["old_password"],
                           require_old=True, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+
+
+@bp.post("/session/password/renew")
+@endpoint("Choose a new password after a security administrator's reset (signs nothing in)", public=True,
+          body=PasswordRenewSchema(), response=None, status=204, errors=(401, 403), rate_limit="LOGIN_RATE_LIMIT",
+          audit=("user.password_changed", "user"),
+          description="A reset password starts no session (POST /session answers 403 password-change-required): "
+                      "its holder first replaces it here, then logs in with the new one.")
+def renew_password(body):
+    g.attempted_user = body["username"]
+    config = current_app.config
+    policy = accounts.LockoutPolicy(config["LOCKOUT_THRESHOLD"], config["LOCKOUT_MINUTES"])
+    context().object_id = body["username"]
+    accounts.renew_password(work(), body["username"], body["old_password"], body["new_password"], policy=policy,
+                            min_length=config["PASSWORD_MIN_LENGTH"], source=source_address())
 
 
 @bp.get("/tokens")

@@ -33,6 +33,13 @@ class PasswordChangeSchema(Schema):
     new_password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
 
 
+class PasswordRenewSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    old_password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True,
+                                 metadata={"description": "the password the security administrator set"})
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
+
+
 class PasswordResetSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
 
@@ -68,6 +75,8 @@ class UserSchema(Schema):
     roles = fields.List(fields.String(), required=True)
     groups = fields.List(fields.String(), required=True)
     locked = fields.Boolean(required=True)
+    locked_sources = fields.List(fields.String(), metadata={
+        "description": "client addresses locked out of this account by their failed logins (the unlock clears them)"})
     failed_logins = fields.Integer(required=True)
     last_login_at = Timestamp(allow_none=True)
     created_at = Timestamp(required=True)

@@ -37,6 +37,8 @@ class VerificationSchema(Schema):
     broken_id = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
     summary = fields.String(required=True)
+    checkpoints = fields.Integer(metadata={"description": "signed checkpoints (outside the database) that agree"})
+    checkpoints_ok = fields.Boolean(metadata={"description": "false: a checkpoint contradicts the chain"})
 
 
 class IncidentQuerySchema(PageQuerySchema):

@@ -41,6 +41,8 @@ class OpenCaseSchema(Schema):
 class ReceiptSchema(Schema):
     case_id = fields.String(required=True)
     tracking_number = fields.String(required=True)
+    query_code = fields.String(required=True, metadata={
+        "description": "查询码: with the tracking number, opens the public progress page; give it only to the applicant"})
     item_code = fields.String(required=True)
     item_name = fields.String(required=True)
     channel = fields.String(required=True)
@@ -218,6 +220,11 @@ class CurrentStepSchema(Schema):
     since = Timestamp(required=True)
     due_at = Timestamp(allow_none=True)
     due_provisional = fields.Boolean(required=True)
+
+
+class ProgressQuerySchema(Schema):
+    code = fields.String(load_default=None, validate=validate.Length(max=32), metadata={
+        "description": "the query code (查询码) printed on the receipt and carried in its QR link"})
 
 
 class PublicProgressSchema(Schema):

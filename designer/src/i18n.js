@@ -35,7 +35,8 @@ const zh = {
   currentStep: '当前环节', startedAt: '申请时间', endedAt: '办结时间', notFound: '未找到',
   refresh: '刷新', drillDown: '查看', deptApprovals: '部门审批', step_done: '已完成',
   // cases, materials, catalogue, supervision
-  trackingNumber: '办件编号', uploadMaterial: '上传材料', promisedDays: '承诺时限(工作日)',
+  trackingNumber: '办件编号', queryCode: '查询码', queryCodeHint: '印在受理回执上,扫描回执二维码可直接查询',
+  progressNotFound: '办件编号或查询码不正确', tooManyTries: '查询过于频繁,请稍后再试', uploadMaterial: '上传材料', promisedDays: '承诺时限(工作日)',
   statutoryDays: '法定时限(工作日)', itemCode: '事项编码', itemName: '事项名称', itemType: '事项类型',
   department: '实施部门', delivery: '送达方式', delivery_window: '窗口领取', delivery_mail: '邮寄送达',
   delivery_electronic: '电子送达', optional: '非必需', printGuide: '打印办事指南', person: '个人', company: '企业',
@@ -113,7 +114,9 @@ const en = {
   endedAt: 'Completed', notFound: 'Not found', refresh: 'Refresh', drillDown: 'Open',
   deptApprovals: 'Department approvals', step_done: 'done',
   // cases, materials, catalogue, supervision
-  trackingNumber: 'Tracking number', uploadMaterial: 'Upload file', promisedDays: 'Promised limit (working days)',
+  trackingNumber: 'Tracking number', queryCode: 'Query code',
+  queryCodeHint: 'Printed on the receipt; scanning its QR code fills it in',
+  progressNotFound: 'Wrong tracking number or query code', tooManyTries: 'Too many look-ups; try again later', uploadMaterial: 'Upload file', promisedDays: 'Promised limit (working days)',
   statutoryDays: 'Statutory limit (working days)', itemCode: 'Item code', itemName: 'Item name', itemType: 'Item type',
   department: 'Department', delivery: 'Delivery', delivery_window: 'Pick up at the window', delivery_mail: 'By mail',
   delivery_electronic: 'Electronic', optional: 'optional', printGuide: 'Print the service guide', person: 'Person',

@@ -102,3 +102,4 @@ def audit_rows(env, **filters) -> list:
         rows = audit.list_records(uow.session, limit=500, **filters)
         uow.session.expunge_all()
         return rows
+

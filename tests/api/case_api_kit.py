@@ -166,9 +166,16 @@ def open_steps(client, case_id: str) -> list[str]:
     return sorted(t["element_id"] for t in case(client, case_id)["current_tasks"])
 
 
-def progress(app, tracking_number: str) -> dict[str, Any]:
-    """The public progress page, asked without logging in."""
-    return ok(app.test_client().get(f"/api/v1/progress/{tracking_number}"))
+def progress(app, tracking_number: str, code: str | None = None) -> dict[str, Any]:
+    """The public progress page, asked without logging in (with the receipt's query code, read here if not given)."""
+    if code is None:
+        from sqlalchemy import select
+
+        from processes.case_models import Case
+
+        with app.extensions["yiwang"].unit_of_work() as uow:
+            code = uow.session.scalar(select(Case.query_code).where(Case.tracking_number == tracking_number))
+    return ok(app.test_client().get(f"/api/v1/progress/{tracking_number}", query_string={"code": code}))
 
 
 def text_of(value: Any) -> str:

@@ -13,6 +13,7 @@ import pytest
 import api.models  # noqa: F401 - registers the tables before the database is created
 import forms.models  # noqa: F401
 from api_kit import BPMN, EXAMPLE, PASSWORD, START, ApiClient, FixedClock, login
+from support.limits import UNTHROTTLED
 
 PEOPLE = {
     "sec": (["security_admin"], []),
@@ -48,6 +49,7 @@ def app(db_engine, tmp_path):
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_KIB": 1024,
         "MATERIALS_DIR": str(tmp_path / "materials"),  # uploads stay out of the source tree
+        **UNTHROTTLED,  # tests sign many people in from 127.0.0.1; the limits' own tests set theirs
     })
     from api import case_settings
     from processes.case_config import CaseConfig

@@ -22,6 +22,7 @@ import requests
 from werkzeug.serving import make_server
 
 from api_kit import PASSWORD
+from support.limits import unthrottled_environ
 from support.paths import REPO
 
 
@@ -54,7 +55,7 @@ def gunicorn_server(database_url: str, workdir: Path, *, workers: int = 2, threa
                     "YIWANG_SECRET_KEY": "live-test-secret-" + "x" * 40, "YIWANG_COOKIE_SECURE": "false",
                     # The accounts were hashed with the tests' cheap parameters; keep them (no rehash at login).
                     "YIWANG_PASSWORD_HASH_TIME_COST": "1", "YIWANG_PASSWORD_HASH_MEMORY_KIB": "1024",
-                    **{f"YIWANG_{k}": v for k, v in settings.items()}})
+                    **unthrottled_environ(), **{f"YIWANG_{k}": v for k, v in settings.items()}})
     log_path = workdir / "gunicorn.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(

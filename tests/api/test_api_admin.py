@@ -50,12 +50,17 @@ def test_a_disabled_user_is_logged_out_and_cannot_log_in(as_user, app, organisat
     assert app.test_client().post("/api/v1/session", json={"username": "clerk1", "password": PASSWORD}).status_code == 401
 
 
-def test_a_password_reset_ends_the_users_sessions(as_user, organisation):
+def test_a_password_reset_ends_the_users_sessions_and_must_be_replaced(as_user, app, organisation):
     clerk = as_user("clerk1")
     reset = as_user("sec").post(f"/api/v1/users/{organisation['clerk1']}/password", json={"password": "Brand-New-Pass-1"})
     assert reset.status_code == 204
     assert clerk.get("/api/v1/session").status_code == 401
-    assert as_user("clerk1", "Brand-New-Pass-1").get("/api/v1/session").status_code == 200
+    client = app.test_client()
+    assert client.post("/api/v1/session", json={"username": "clerk1", "password": "Brand-New-Pass-1"}).status_code == 403
+    renewed = client.post("/api/v1/session/password/renew", json={
+        "username": "clerk1", "old_password": "Brand-New-Pass-1", "new_password": "Clerks-Own-Pass-1"})
+    assert renewed.status_code == 204
+    assert as_user("clerk1", "Clerks-Own-Pass-1").get("/api/v1/session").status_code == 200
 
 
 def test_only_security_admins_administer_accounts(as_user, organisation):

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from api import audit
 from api.models import AuditRecord
 from api_kit import MASKED_ID, RESIDENT_ID, START, audit_rows, tasks_of
+from support.audit_kit import tamper as tamper_with
 from support.paths import REPO
 
 
@@ -51,8 +52,7 @@ def test_the_chain_verifies_on_a_fresh_case_and_through_the_api(as_user, start_c
 ])
 def test_a_tampered_row_breaks_the_chain_at_that_row(start_case, env, tamper, reason):
     start_case("zhang3")
-    with env.db_engine.begin() as conn:
-        conn.execute(text(tamper))
+    tamper_with(env.db_engine, tamper)
     with env.unit_of_work() as uow:
         result = audit.verify(uow.session)
     assert not result.ok and reason in result.reason
@@ -61,8 +61,7 @@ def test_a_tampered_row_breaks_the_chain_at_that_row(start_case, env, tamper, re
 
 def test_removing_the_newest_records_is_noticed(start_case, env):
     start_case("zhang3")
-    with env.db_engine.begin() as conn:
-        conn.execute(text("DELETE FROM audit_record WHERE seq = (SELECT MAX(seq) FROM audit_record)"))
+    tamper_with(env.db_engine, "DELETE FROM audit_record WHERE seq = (SELECT MAX(seq) FROM audit_record)")
     with env.unit_of_work() as uow:
         result = audit.verify(uow.session)
     assert not result.ok and "removed from the end" in result.reason
@@ -112,8 +111,7 @@ def test_yiwang_audit_verify_passes_then_names_the_tampered_row(start_case, env,
     start_case("zhang3")
     ok = _cli(db_engine, "audit", "verify")
     assert ok.returncode == 0 and "audit chain intact" in ok.stdout
-    with env.db_engine.begin() as conn:
-        conn.execute(text("UPDATE audit_record SET object_id = 'x' WHERE seq = 3"))
+    tamper_with(env.db_engine, "UPDATE audit_record SET object_id = 'x' WHERE seq = 3")
     broken = _cli(db_engine, "audit", "verify")
     assert broken.returncode == 1
     assert "broken at record seq 3" in broken.stderr and "Traceback" not in broken.stderr

@@ -44,17 +44,63 @@ def test_an_unknown_user_is_refused_like_a_wrong_password_and_audited(app, env, 
     assert [r.details["reason"] for r in audit_rows(env, actor="nobody")] == ["unknown-user"]
 
 
-def test_repeated_failures_lock_the_account_even_against_the_right_password(app, env, organisation):
+def _time_passes(env, seconds: int) -> None:
+    """Move every login wait that much nearer its end (as if the client had waited)."""
+    from api.models import LoginThrottle
+
+    with env.unit_of_work() as uow:
+        for row in uow.session.scalars(select(LoginThrottle)):
+            if row.blocked_until is not None:
+                row.blocked_until -= timedelta(seconds=seconds)
+        uow.commit()
+
+
+def _wait_of(env, username: str) -> int:
+    from api.models import LoginThrottle
+
+    with env.unit_of_work() as uow:
+        row = uow.session.scalars(select(LoginThrottle).where(LoginThrottle.username == username)).one()
+        return 0 if row.blocked_until is None else round((row.blocked_until - row.last_failed_at).total_seconds())
+
+
+def test_failures_from_one_client_make_it_wait_longer_then_lock_it_out_of_the_account(app, env, organisation):
+    waits = []
     for _ in range(app.config["LOCKOUT_THRESHOLD"]):
         assert login(app, "clerk2", "wrong-Password-1").status_code == 401
-    assert login(app, "clerk2").status_code == 401
+        waits.append(_wait_of(env, "clerk2"))
+        if waits[-1]:
+            early = login(app, "clerk2")  # even the right password waits, and is not checked
+            assert early.status_code == 429 and 0 < int(early.headers["Retry-After"]) <= waits[-1]
+        if len(waits) < app.config["LOCKOUT_THRESHOLD"]:
+            _time_passes(env, 300)
+    assert waits == [0, 1, 2, 4, app.config["LOCKOUT_MINUTES"] * 60]
+    locked = login(app, "clerk2")
+    assert locked.status_code == 429 and locked.mimetype == "application/problem+json"
     reasons = [r.details.get("reason") for r in reversed(audit_rows(env, actor="clerk2"))]
-    assert reasons[-2:] == ["wrong-password-locked", "locked"]
+    assert reasons[-3:] == ["wrong-password-locked", "locked-for-source", "locked-for-source"]
+    assert reasons.count("throttled") == 3
+
+
+def test_a_client_locked_out_of_an_account_does_not_lock_out_its_owner(app, env, organisation):
+    stranger = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(app.config["LOCKOUT_THRESHOLD"]):
+        app.test_client().post("/api/v1/session", json={"username": "clerk2", "password": "wrong-Password-1"},
+                               environ_base=stranger)
+        _time_passes(env, 300)
+    refused = app.test_client().post("/api/v1/session", json={"username": "clerk2", "password": PASSWORD},
+                                     environ_base=stranger)
+    assert refused.status_code == 429 and refused.get_json()["type"] == "urn:yiwang:problem:rate-limited"
+    assert login(app, "clerk2").status_code == 200  # the owner, from their own desk
     sec = app.test_client()
     token = sec.post("/api/v1/session", json={"username": "sec", "password": PASSWORD}).get_json()["csrf_token"]
+    shown = sec.get(f"/api/v1/users/{organisation['clerk2']}").get_json()
+    assert shown["locked"] is True and shown["locked_sources"] == ["203.0.113.9"]
     unlocked = sec.post(f"/api/v1/users/{organisation['clerk2']}/unlock", headers={"X-CSRF-Token": token})
     assert unlocked.status_code == 200 and unlocked.get_json()["locked"] is False
-    assert login(app, "clerk2").status_code == 200
+    (record,) = audit_rows(env, action="user.unlocked")
+    assert (record.actor, record.object_id) == ("sec", str(organisation["clerk2"]))
+    assert app.test_client().post("/api/v1/session", json={"username": "clerk2", "password": PASSWORD},
+                                  environ_base=stranger).status_code == 200
 
 
 def test_a_successful_login_resets_the_failure_count(app, env, organisation):

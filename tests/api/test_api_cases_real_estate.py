@@ -46,7 +46,8 @@ def test_an_online_case_gets_a_receipt_with_a_qr_code_and_a_public_progress_page
         app, people, opened):
     assert opened["tracking_number"].startswith("340500XZQRBDC012-340500-20260928-")
     assert opened["due_at"].startswith("2026-10-10T15:59:59")  # 23:59:59 CST on the make-up Saturday
-    assert opened["progress_url"] == f"https://zwfw.example.gov.cn/progress/{opened['tracking_number']}"
+    assert opened["progress_url"] == (f"https://zwfw.example.gov.cn/progress/{opened['tracking_number']}"
+                                      f"?code={opened['query_code']}")
     applicant = people["applicant"]
     svg = applicant.get(opened["qr_svg"])
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and opened["progress_url"].encode() in svg.data

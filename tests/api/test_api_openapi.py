@@ -40,10 +40,18 @@ def test_the_docs_page_works_offline(app):
 
 @pytest.fixture
 def fuzzer_headers(app, env, organisation):
-    """A session of a user with many roles, so most operations get past authorisation."""
-    accounts.create_user(env.unit_of_work(), "fuzzer", password=PASSWORD, min_length=12,
-                         roles=["security_admin", "designer", "clerk", "approver", "supervisor"],
-                         groups=["window", "market"])
+    """A session of a user with many roles, so most operations get past authorisation.
+
+    No real account holds an administrator role beside business roles (三权分立); the
+    fuzzer's roles are written straight into the table to reach every operation at once.
+    """
+    from api.models import UserRole
+
+    user_id = accounts.create_user(env.unit_of_work(), "fuzzer", password=PASSWORD, min_length=12,
+                                   roles=["designer", "clerk", "approver", "supervisor"], groups=["window", "market"])
+    with env.unit_of_work() as uow:
+        uow.session.add(UserRole(user_id=user_id, role="security_admin"))
+        uow.commit()
     login = app.test_client().post("/api/v1/session", json={"username": "fuzzer", "password": PASSWORD})
     return {"Cookie": login.headers["Set-Cookie"].split(";", 1)[0], "X-CSRF-Token": login.get_json()["csrf_token"]}
 

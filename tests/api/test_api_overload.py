@@ -23,6 +23,7 @@ from api_kit import RESIDENT_ID, START
 from engine.db import make_db_engine
 from engine.models import ProcessInstance
 from live_kit import all_at_once, copies, session_for, threaded_server
+from support.limits import UNTHROTTLED
 
 STATEMENT = "UPDATE work_task SET data=%(data)s WHERE id=%(id)s"
 PARAMETERS = {"data": {"id_number": RESIDENT_ID}, "id": "t-1"}
@@ -110,7 +111,7 @@ def serving_app(db_engine, tmp_path, **settings):
         "ENGINE": EngineConfig(database_url=url, jobs="inline"), "DB_ENGINE": engine,
         "SECRET_KEY": "test-secret-" + "x" * 40, "TESTING": True, "COOKIE_SECURE": "false",
         "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 1024, "RETRY_AFTER_SECONDS": 1,
-        "MATERIALS_DIR": str(tmp_path / "materials"), **settings})
+        "MATERIALS_DIR": str(tmp_path / "materials"), **UNTHROTTLED, **settings})
 
 
 def test_a_process_at_its_limit_refuses_at_once_answers_its_health_check_and_recovers(db_engine, tmp_path, app):

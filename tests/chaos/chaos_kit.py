@@ -27,6 +27,7 @@ import requests
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
+from support.limits import unthrottled_environ
 from support.paths import REPO
 
 LOOP = REPO / "bench" / "data" / "loop_approval.bpmn"
@@ -50,6 +51,7 @@ def child_env(**settings: str) -> dict[str, str]:
     """This process's environment without any YIWANG_* setting, plus ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("YIWANG_")}
     env["PYTHONPATH"] = str(REPO)
+    env.update(unthrottled_environ())  # clerks sign in from 127.0.0.1 again after every kill
     env.update({f"YIWANG_{k.upper()}": v for k, v in settings.items()})
     return env
 

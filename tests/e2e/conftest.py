@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from e2e_kit import PASSWORD
+from support.limits import UNTHROTTLED
 
 CHROMIUM = os.environ.get("YIWANG_CHROMIUM", "/usr/bin/chromium")
 PEOPLE = {
@@ -55,7 +56,7 @@ def server(tmp_path_factory):
     app = create_app({"ENGINE": EngineConfig(database_url=url, jobs="inline"), "DB_ENGINE": db_engine,
                       "SECRET_KEY": "e2e-secret-" + "x" * 40, "COOKIE_SECURE": "false",
                       "PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 1024,
-                      "MATERIALS_DIR": str(folder / "materials")})
+                      "MATERIALS_DIR": str(folder / "materials"), **UNTHROTTLED})
     env = app.extensions["yiwang"]
     accounts.create_region(env.unit_of_work(), "320000", name="江苏省", level="province")
     accounts.create_region(env.unit_of_work(), "320500", name="苏州市", level="city", parent_code="320000")

@@ -173,7 +173,8 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
     assert applicant.locator("[data-testid=case-status]").first.inner_text() == "办理中"
     assert loaded_image_width(applicant, "[data-testid=receipt-qr]") > 0
     progress_url = applicant.locator("[data-testid=progress-link]").get_attribute("href")
-    assert progress_url == f"{server}/progress/{number}"
+    code = applicant.locator("[data-testid=receipt-code]").inner_text()
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{10}", code) and progress_url == f"{server}/progress/{number}?code={code}"
     material = api_get(applicant, server, f"/instances/{case_id}")["data"]["licence_copy"]
     assert (material["source"], material["format"], material["name"]) == ("upload", "png", "营业执照.png")
     assert sorted(api_get(applicant, server, f"/instances/{case_id}")["data"]["departments"]) == ["fire", "market"]
@@ -296,9 +297,17 @@ def test_an_item_built_in_the_designer_runs_from_application_to_result(login, se
     # The receipt's QR link opens the public progress page without a session, and no personal data.
     anonymous = browser.new_context(viewport={"width": 1024, "height": 800}, locale="zh-CN")
     public = anonymous.new_page()
+    # Typed in by number alone (numbers can be guessed), the page asks for the receipt's query code.
+    public.goto(f"{server}/progress/{number}")
+    public.wait_for_selector("[data-testid=progress-ask]")
+    public.fill("[data-testid=progress-code]", "WRONGCODE2")
+    public.click("[data-testid=progress-submit]")
+    public.wait_for_selector("[data-testid=progress-error]")
+    assert "查询码不正确" in public.locator("[data-testid=progress-error]").inner_text()
+    assert "E2E 测试许可" not in public.locator("body").inner_text()
     public.goto(progress_url)
     public.wait_for_selector("[data-testid=public-progress]")
-    assert public.url == f"{server}/ui/progress/{number}"
+    assert public.url == f"{server}/ui/progress/{number}?code={code}"
     assert public.locator("[data-testid=public-status]").inner_text() == "已办结"
     assert public.request.get(f"{server}/api/v1/cases/{case_id}").status == 401  # really no session
     text = public.locator("body").inner_text()

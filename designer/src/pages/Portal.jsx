@@ -220,6 +220,7 @@ function CasePage({ caseId }) {
             <img src={receipt.qr_svg} alt="QR" width={120} height={120} data-testid="receipt-qr" />
             <Space direction="vertical">
               <span>{t('trackHint')}</span>
+              <span>{t('queryCode')}: <b data-testid="receipt-code">{receipt.query_code}</b></span>
               <a href={receipt.progress_url} data-testid="progress-link">{receipt.progress_url}</a>
             </Space>
           </Space>

@@ -1,20 +1,53 @@
-// The public progress page the receipt's QR code opens (GET /progress/{tracking number}): no login, and the
-// server answers no personal data (no names, ID numbers, accounts, handlers or form data).
+// The public progress page the receipt's QR code opens (GET /progress/{tracking number}?code={query code}): no
+// login, and the server answers no personal data (no names, ID numbers, accounts, handlers or form data).
+// Tracking numbers can be guessed, so the page also needs the receipt's query code (查询码): the QR link carries
+// it; whoever types the number in is asked for it.
 import { useEffect, useState } from 'react';
-import { Card, Descriptions, Result, Steps, Tag } from 'antd';
-import { get } from '../api.js';
+import { Alert, Button, Card, Descriptions, Form, Input, Result, Steps, Tag } from 'antd';
+import { ApiError, get } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { fmt } from '../util.js';
 import { Deadline } from './CaseParts.jsx';
 
+function codeInAddress() {
+  return new URLSearchParams(window.location.search).get('code') || '';
+}
+
+function AskCode({ trackingNumber, failed, onCode }) {
+  const { t } = useI18n();
+  return (
+    <Card title={t('publicProgress')} style={{ maxWidth: 480, margin: '0 auto' }} data-testid="progress-ask">
+      {failed && <Alert type={failed === 'busy' ? 'warning' : 'error'} showIcon style={{ marginBottom: 16 }}
+        message={t(failed === 'busy' ? 'tooManyTries' : 'progressNotFound')} data-testid="progress-error" />}
+      <Form layout="vertical" initialValues={{ number: trackingNumber || '' }}
+        onFinish={(v) => onCode(v.number.trim(), v.code.trim().toUpperCase())}>
+        <Form.Item name="number" label={t('trackingNumber')} rules={[{ required: true }]}>
+          <Input data-testid="progress-number" />
+        </Form.Item>
+        <Form.Item name="code" label={t('queryCode')} extra={t('queryCodeHint')} rules={[{ required: true }]}>
+          <Input data-testid="progress-code" autoComplete="off" />
+        </Form.Item>
+        <Button type="primary" htmlType="submit" data-testid="progress-submit">{t('track')}</Button>
+      </Form>
+    </Card>
+  );
+}
+
 export default function PublicProgress({ trackingNumber }) {
   const { t } = useI18n();
+  const [asked, setAsked] = useState({ number: trackingNumber, code: codeInAddress() });
   const [view, setView] = useState(undefined);
   useEffect(() => {
-    get(`/progress/${encodeURIComponent(trackingNumber)}`).then(setView).catch(() => setView(null));
-  }, [trackingNumber]);
+    if (!asked.number || !asked.code) { setView(null); return; }
+    setView(undefined);
+    get(`/progress/${encodeURIComponent(asked.number)}?code=${encodeURIComponent(asked.code)}`).then(setView)
+      .catch((e) => setView(e instanceof ApiError && e.status === 429 ? 'busy' : 'missing'));
+  }, [asked]);
   if (view === undefined) return <Card loading />;
-  if (view === null) return <Result status="404" title={t('publicProgress')} subTitle={t('notFound')} />;
+  if (view === null || view === 'busy' || view === 'missing') {
+    return <AskCode trackingNumber={asked.number} failed={typeof view === 'string' ? view : null}
+      onCode={(number, code) => setAsked({ number, code })} />;
+  }
   const steps = [
     ...view.steps_done.map((s) => ({ title: s.step, description: fmt(s.finished_at), status: 'finish' })),
     ...view.current_steps.map((s) => ({ title: s.step, status: 'process',

@@ -95,6 +95,7 @@ export default function WindowDesk() {
             <h2 style={{ textAlign: 'center' }}>{t('receipt')}</h2>
             <Descriptions column={1} size="small" items={[
               { key: 'n', label: t('trackingNumber'), children: <b data-testid="receipt-number">{receipt.tracking_number}</b> },
+              { key: 'q', label: t('queryCode'), children: <b data-testid="receipt-code">{receipt.query_code}</b> },
               { key: 'i', label: t('item'), children: `${receipt.item_name} (${receipt.item_code})` },
               { key: 's', label: t('startedAt'), children: fmt(receipt.opened_at) },
               { key: 'p', label: t('promisedDays'), children: receipt.promised_days },

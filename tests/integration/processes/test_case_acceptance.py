@@ -113,7 +113,8 @@ def test_refusing_to_accept_ends_the_case_with_a_notice_of_the_applicants_remedi
     assert instance(env, case_id)["status"] == "completed"  # the process's own "不予受理" end
     with env.unit_of_work() as uow:
         case = cases.get_case(uow.session, case_id)
-        view = cases.public_progress(uow.session, case["tracking_number"], now=at(2026, 9, 29))
+        view = cases.public_progress(uow.session, case["tracking_number"],
+                                     query_code=uow.session.get(Case, case_id).query_code, now=at(2026, 9, 29))
     assert (case["outcome"], case["closed_at"]) == ("not_accepted", at(2026, 9, 28, 15))
     assert view["status"] == "not_accepted"
     with pytest.raises(CaseStateError):

@@ -44,7 +44,8 @@ def test_an_online_case_gets_a_tracking_number_a_receipt_and_a_deadline_in_worki
     assert case["applicant_id_masked"] == person_id(2)[:4] + "*" * 10 + person_id(2)[-4:]
     # 9/29, 9/30, (holidays 10/1-10/7), 10/8, 10/9, and the make-up Saturday 10/10.
     assert case["due_at"].astimezone(CST).isoformat() == "2026-10-10T23:59:59+08:00"
-    assert receipt.progress_url == f"{BASE_URL}/progress/{number}"
+    assert receipt.progress_url == f"{BASE_URL}/progress/{number}?code={receipt.query_code}"
+    assert len(receipt.query_code) == 10
     assert receipt.qr_png.startswith(b"\x89PNG\r\n\x1a\n")
     assert receipt.qr_svg.startswith(b"<svg") and f"<desc>{receipt.progress_url}</desc>".encode() in receipt.qr_svg
     assert one_ready(env, case_id, "accept")["business_key"] == number
@@ -113,14 +114,15 @@ def test_the_public_progress_view_shows_steps_and_deadlines_but_no_personal_data
         data={"acceptance": "correct", "deficiencies": ["手机号码无法接通"]})
     with env.unit_of_work() as uow:
         tracking_number = cases.get_case(uow.session, case_id)["tracking_number"]
-        waiting = cases.public_progress(uow.session, tracking_number, now=at(2026, 9, 29))
+        code = uow.session.get(Case, case_id).query_code
+        waiting = cases.public_progress(uow.session, tracking_number, query_code=code, now=at(2026, 9, 29))
     assert waiting["status"] == "awaiting_correction" and waiting["status_label"] == "待补正"
     corrections.resubmit(env.unit_of_work(), case_id, actor=Actor.of("zhang3"), now=at(2026, 9, 29),
                          data={"supplement": "已更换为 13900139000"})
     assert_survives_restart(env, case_id)
     step(env, case_id, "accept", {"acceptance": "accept"}, CLERK, at(2026, 9, 29))
     with env.unit_of_work() as uow:
-        view = cases.public_progress(uow.session, tracking_number, now=at(2026, 9, 30))
+        view = cases.public_progress(uow.session, tracking_number, query_code=code, now=at(2026, 9, 30))
 
     assert view["status"] == "in_progress"
     assert [s["step"] for s in view["steps_done"]] == ["窗口受理", "申请人补正", "窗口受理"]

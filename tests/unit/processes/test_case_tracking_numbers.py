@@ -42,4 +42,4 @@ def test_the_item_part_keeps_letters_and_digits_only():
 
 
 def test_the_progress_url_joins_the_configured_base_once():
-    assert progress_url("https://zwfw.example.gov.cn/", "A-1") == "https://zwfw.example.gov.cn/progress/A-1"
+    assert progress_url("https://zwfw.example.gov.cn/", "A-1", "K7") == "https://zwfw.example.gov.cn/progress/A-1?code=K7"

@@ -62,6 +62,8 @@ def _data(raw: str | None) -> dict:
         return json.loads(raw)
     except json.JSONDecodeError as err:
         raise click.UsageError(f"--data is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
+    except RecursionError:
+        raise click.UsageError("--data is nested too deeply") from None
 
 
 class _Cli(click.Group):

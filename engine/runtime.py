@@ -31,6 +31,8 @@ from .models import ProcessDefinition, ProcessInstance, TimerIndex, WorkTask, ut
 from .task_kinds import is_deferred
 
 MAX_DATA_BYTES = 1024 * 1024
+# Objects and arrays inside each other in task data: serializing and copying data recurse per level.
+MAX_DATA_DEPTH = 64
 # Case data key under which each form step's submission is kept (see complete_task).
 TASKS_NAMESPACE = "tasks"
 RESERVED_KEYS = {TASKS_NAMESPACE}
@@ -393,6 +395,10 @@ def check_data(data: Any) -> dict[str, Any]:
     ]
     if errors:
         raise InvalidData("the data has field names the process cannot use", errors=errors)
+    too_deep = _nested_too_deep(data)
+    if too_deep is not None:
+        raise InvalidData(f"data is nested deeper than {MAX_DATA_DEPTH} levels", limit=MAX_DATA_DEPTH,
+                          errors=[{"pointer": too_deep, "message": f"nested deeper than {MAX_DATA_DEPTH} levels"}])
     try:
         size = len(json.dumps(data, ensure_ascii=False))
     except (TypeError, ValueError) as err:
@@ -400,3 +406,18 @@ def check_data(data: Any) -> dict[str, Any]:
     if size > MAX_DATA_BYTES:
         raise InvalidData("data is too large", size=size, limit=MAX_DATA_BYTES)
     return data
+
+
+def _nested_too_deep(data: Any) -> str | None:
+    """The JSON pointer of the first value nested deeper than :data:`MAX_DATA_DEPTH`, without recursing."""
+    stack = [(data, 0, "")]
+    while stack:
+        value, depth, pointer = stack.pop()
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth >= MAX_DATA_DEPTH:
+            return pointer
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend((item, depth + 1, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+                     for key, item in items)
+    return None

@@ -27,13 +27,37 @@ from processes.cases import case_row
 
 from .accounts import Principal
 from .errors import Forbidden, Hidden
-from .models import CaseParty
+from .models import CaseParty, Group, Membership, User, UserRole
 
 STAFF_ROLES = frozenset({"clerk", "approver"})
 
 
 def is_staff(principal: Principal) -> bool:
     return bool(STAFF_ROLES & principal.roles) and principal.may("tasks:work")
+
+
+def staff_among(session: Session, usernames) -> set[str]:
+    """Those of ``usernames`` whose active accounts work cases (window clerks, department approvers)."""
+    return set(session.scalars(
+        select(User.username).join(UserRole, UserRole.user_id == User.id)
+        .where(User.username.in_(sorted(set(usernames))), User.active.is_(True),
+               UserRole.role.in_(sorted(STAFF_ROLES)))))
+
+
+def anyone_could_work(session: Session, groups, users, assignee: str | None) -> bool:
+    """Whether an active staff account could work a step offered to ``groups`` and ``users`` (or held
+    by ``assignee``): a step offered only to groups that do not exist, or have no staff, stays open forever."""
+    named = [u for u in [*users, assignee] if u]
+    if named and staff_among(session, named):
+        return True
+    if not groups:
+        return False
+    member = (select(User.id).join(Membership, Membership.user_id == User.id)
+              .join(Group, Group.id == Membership.group_id)
+              .join(UserRole, UserRole.user_id == User.id)
+              .where(Group.name.in_(sorted(set(groups))), User.active.is_(True),
+                     UserRole.role.in_(sorted(STAFF_ROLES))).limit(1))
+    return session.scalar(member) is not None
 
 
 def instance_condition(principal: Principal, *, copies: bool = True) -> ColumnElement[bool]:

@@ -89,7 +89,7 @@ def store_upload(store: FileStore, content: BinaryIO, filename: str, *, spec: Ma
 
 
 def _explain(message: str, context: dict[str, Any]) -> str:
-    extra = [f"{k}: {context[k]}" for k in ("detected", "accepted", "limit") if context.get(k) is not None]
+    extra = [f"{k}: {context[k]}" for k in ("detected", "expected", "accepted", "limit") if context.get(k) is not None]
     return f"{message} ({'; '.join(extra)})" if extra else message
 
 

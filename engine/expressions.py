@@ -223,6 +223,8 @@ class _Evaluation:
                 self.charge_weight(left)
             elif isinstance(right, str):
                 self.tick(len(right) >> 6)
+            elif isinstance(right, range) and not isinstance(left, int):
+                self.tick(len(right))  # only an int is found by arithmetic; anything else walks it
         elif isinstance(left, _CONTAINERS) and isinstance(right, _CONTAINERS):
             cap = self.remaining() + 1
             self.tick(min(fn.weight(left, cap), fn.weight(right, cap)))

@@ -158,6 +158,7 @@ HOSTILE = [
      ExpressionFailed, "size"),
     ("len({(x, 1) for x in range(0, 9000*2305843009213693951, 2305843009213693951)})", ExpressionFailed, "size"),
     ("len({" + ", ".join(f"{n} * 2305843009213693951" for n in range(12)) + "})", ExpressionFailed, "size"),
+    ("[0.5 in range(10**5) for i in range(100)]", ExpressionFailed, "steps"),
 ]
 
 

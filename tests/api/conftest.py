@@ -56,9 +56,9 @@ def app(db_engine, tmp_path):
                                                       licence_key_file=str(tmp_path / "licence-key.pem"))
     import case_api_kit
 
-    case_api_kit.MATERIALS["dir"] = app.config["MATERIALS_DIR"]
+    case_api_kit.MATERIALS.update(dir=app.config["MATERIALS_DIR"], env=app.extensions["yiwang"])
     yield app
-    case_api_kit.MATERIALS["dir"] = None
+    case_api_kit.MATERIALS.update(dir=None, env=None)
     app.extensions["yiwang"].dispatcher.close()
 
 

@@ -10,6 +10,9 @@
   without working it.
 - A task is visible only to its assignee, or, while unclaimed, to its candidate
   groups and users; a finished task also to whoever finished it.
+- A message (``POST /messages``) reaches only cases of the processes the security
+  administrator granted the caller's account, cases that reached its groups, and cases
+  it started; anything else is answered as if no case were waiting.
 
 Objects the caller may not see answer 404 (:class:`~api.errors.Hidden`) so their
 existence is not given away; the refusal is audited.
@@ -27,7 +30,7 @@ from processes.cases import case_row
 
 from .accounts import Principal
 from .errors import Forbidden, Hidden
-from .models import CaseParty, Group, Membership, User, UserRole
+from .models import CaseParty, Group, Membership, ProcessGrant, User, UserRole
 
 STAFF_ROLES = frozenset({"clerk", "approver"})
 
@@ -81,6 +84,22 @@ def instance_condition(principal: Principal, *, copies: bool = True) -> ColumnEl
             _offered_to_groups(principal)),
     )
     return or_(own, involved)
+
+
+def correlation_condition(session: Session, principal: Principal) -> ColumnElement[bool]:
+    """Cases the caller may drive with a message (POST /messages): those of the processes the security
+    administrator granted its account, those that reached one of its groups (departments), and those it
+    started. Nothing else, whatever the caller may read: a message moves a case on and writes its data."""
+    granted = sorted(granted_processes(session, principal))
+    reached = exists().where(WorkTask.instance_id == ProcessInstance.id, _offered_to_groups(principal))
+    return or_(ProcessInstance.process_id.in_(granted) if granted else false(),
+               reached if principal.groups else false(),
+               ProcessInstance.started_by == principal.username)
+
+
+def granted_processes(session: Session, principal: Principal) -> set[str]:
+    """The processes a message from the caller may start a case of (its account's grants)."""
+    return set(session.scalars(select(ProcessGrant.process_id).where(ProcessGrant.user_id == principal.user_id)))
 
 
 def in_regions(regions) -> ColumnElement[bool]:

@@ -355,6 +355,22 @@ def users_groups(ctx, username, groups):
     click.echo(f"{username}: {', '.join(sorted(groups)) or 'no groups'}")
 
 
+@users.command("processes")
+@click.argument("username")
+@click.argument("processes", nargs=-1)
+@click.pass_context
+def users_processes(ctx, username, processes):
+    """Set the processes whose cases a connected system's messages may reach."""
+    from . import accounts, grants
+
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        user_id = accounts.user_id_by_name(uow.session, username)
+    granted = grants.set_process_grants(_audited(env, "user.processes_set", "user", str(user_id),
+                                                 processes=sorted(processes)), user_id, processes)
+    click.echo(f"{username}: {', '.join(granted) or 'no processes'}")
+
+
 @users.command("unlock")
 @click.argument("username")
 @click.pass_context

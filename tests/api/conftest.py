@@ -130,6 +130,16 @@ def with_token(app, env, organisation):
 
 
 @pytest.fixture
+def grant_processes(env, organisation):
+    """``grant_processes("integrator1", "payment_wait")``: the security administrator's grant that lets
+    a connected system's messages reach those processes' cases."""
+    from api import grants
+
+    return lambda username, *process_ids: grants.set_process_grants(env.unit_of_work(), organisation[username],
+                                                                    process_ids)
+
+
+@pytest.fixture
 def deployed(as_user):
     """The one-window example deployed by a designer: its forms first, then its BPMN."""
     designer = as_user("designer1")

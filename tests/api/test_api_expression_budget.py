@@ -61,7 +61,7 @@ def test_a_hostile_condition_fails_within_its_budget_while_the_worker_keeps_answ
         poller.join(120)
 
     assert len(latencies) >= 10
-    assert max(latencies) < 1.0, f"a health check waited {max(latencies):.1f} s behind the case"
+    assert max(latencies) < 2.0, f"a health check waited {max(latencies):.1f} s behind the case"
     assert took < 3.0, f"the case took {took:.1f} s against a 0.5 s budget"
     assert response.status_code == 422, response.text[:500]
     assert response.headers["Content-Type"].startswith("application/problem+json")

@@ -10,6 +10,9 @@
   without working it.
 - A task is visible only to its assignee, or, while unclaimed, to its candidate
   groups and users; a finished task also to whoever finished it.
+- A message (``POST /messages``) reaches only cases of the processes the security
+  administrator granted the caller's account, cases that reached its groups, and cases
+  it started; anything else is answered as if no case were waiting.
 
 Objects the caller may not see answer 404 (:class:`~api.errors.Hidden`) so their
 existence is not given away; the refusal is audited.
@@ -27,13 +30,37 @@ from processes.cases import case_row
 
 from .accounts import Principal
 from .errors import Forbidden, Hidden
-from .models import CaseParty
+from .models import CaseParty, Group, Membership, ProcessGrant, User, UserRole
 
 STAFF_ROLES = frozenset({"clerk", "approver"})
 
 
 def is_staff(principal: Principal) -> bool:
     return bool(STAFF_ROLES & principal.roles) and principal.may("tasks:work")
+
+
+def staff_among(session: Session, usernames) -> set[str]:
+    """Those of ``usernames`` whose active accounts work cases (window clerks, department approvers)."""
+    return set(session.scalars(
+        select(User.username).join(UserRole, UserRole.user_id == User.id)
+        .where(User.username.in_(sorted(set(usernames))), User.active.is_(True),
+               UserRole.role.in_(sorted(STAFF_ROLES)))))
+
+
+def anyone_could_work(session: Session, groups, users, assignee: str | None) -> bool:
+    """Whether an active staff account could work a step offered to ``groups`` and ``users`` (or held
+    by ``assignee``): a step offered only to groups that do not exist, or have no staff, stays open forever."""
+    named = [u for u in [*users, assignee] if u]
+    if named and staff_among(session, named):
+        return True
+    if not groups:
+        return False
+    member = (select(User.id).join(Membership, Membership.user_id == User.id)
+              .join(Group, Group.id == Membership.group_id)
+              .join(UserRole, UserRole.user_id == User.id)
+              .where(Group.name.in_(sorted(set(groups))), User.active.is_(True),
+                     UserRole.role.in_(sorted(STAFF_ROLES))).limit(1))
+    return session.scalar(member) is not None
 
 
 def instance_condition(principal: Principal, *, copies: bool = True) -> ColumnElement[bool]:
@@ -57,6 +84,22 @@ def instance_condition(principal: Principal, *, copies: bool = True) -> ColumnEl
             _offered_to_groups(principal)),
     )
     return or_(own, involved)
+
+
+def correlation_condition(session: Session, principal: Principal) -> ColumnElement[bool]:
+    """Cases the caller may drive with a message (POST /messages): those of the processes the security
+    administrator granted its account, those that reached one of its groups (departments), and those it
+    started. Nothing else, whatever the caller may read: a message moves a case on and writes its data."""
+    granted = sorted(granted_processes(session, principal))
+    reached = exists().where(WorkTask.instance_id == ProcessInstance.id, _offered_to_groups(principal))
+    return or_(ProcessInstance.process_id.in_(granted) if granted else false(),
+               reached if principal.groups else false(),
+               ProcessInstance.started_by == principal.username)
+
+
+def granted_processes(session: Session, principal: Principal) -> set[str]:
+    """The processes a message from the caller may start a case of (its account's grants)."""
+    return set(session.scalars(select(ProcessGrant.process_id).where(ProcessGrant.user_id == principal.user_id)))
 
 
 def in_regions(regions) -> ColumnElement[bool]:

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import EngineConfig
 
-from . import accounts, admission, audit_keys, config, openapi, problems, rate_limits, resources, web
+from . import accounts, admission, audit_keys, config, json_bodies, openapi, problems, rate_limits, resources, web
 from .wiring import build_env
 
 
@@ -41,8 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     accounts.configure_hashing(time_cost=values["PASSWORD_HASH_TIME_COST"],
                                memory_kib=values["PASSWORD_HASH_MEMORY_KIB"])
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    json_bodies.init_app(app)
     if values["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=values["TRUSTED_PROXIES"], x_proto=values["TRUSTED_PROXIES"])
 

@@ -63,6 +63,8 @@ def _data(raw: str | None) -> dict:
         return json.loads(raw)
     except json.JSONDecodeError as err:
         raise click.UsageError(f"--data is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
+    except RecursionError:
+        raise click.UsageError("--data is nested too deeply") from None
 
 
 class _Cli(click.Group):
@@ -372,6 +374,22 @@ def users_groups(ctx, username, groups):
     accounts.set_groups(_audited(env, "user.groups_set", "user", str(user_id), groups=sorted(groups)), user_id,
                         groups)
     click.echo(f"{username}: {', '.join(sorted(groups)) or 'no groups'}")
+
+
+@users.command("processes")
+@click.argument("username")
+@click.argument("processes", nargs=-1)
+@click.pass_context
+def users_processes(ctx, username, processes):
+    """Set the processes whose cases a connected system's messages may reach."""
+    from . import accounts, grants
+
+    env = _env(ctx)
+    with env.unit_of_work() as uow:
+        user_id = accounts.user_id_by_name(uow.session, username)
+    granted = grants.set_process_grants(_audited(env, "user.processes_set", "user", str(user_id),
+                                                 processes=sorted(processes)), user_id, processes)
+    click.echo(f"{username}: {', '.join(granted) or 'no processes'}")
 
 
 @users.command("unlock")

@@ -52,6 +52,12 @@ class CsrfFailed(ApiError):
     code = "csrf-failed"
 
 
+class NestedTooDeep(ApiError):
+    """A request body nests objects and arrays deeper than the service reads (answered 400)."""
+
+    code = "nested-too-deep"
+
+
 class Forbidden(ApiError):
     """The caller is known but may not do this."""
 

@@ -1,10 +1,11 @@
 """Application materials (申请材料): storing an upload, and deciding who may read a stored file back.
 
 Files live in a content-addressed :class:`forms.file_store.FileStore`; an upload
-answers with the material reference a form field holds. A stored file is handed
-out only as part of a case: the caller must see that case's data in full (its
-applicant, or staff handling it) and the case's data must refer to the file, so
-knowing a digest alone opens nothing.
+answers with the material reference a form field holds, and records who uploaded it.
+A stored file is handed out only as part of a case: the caller must see that case's
+data in full (its applicant, or staff handling it), the case's data must refer to the
+file, and the file must belong to the case (cited there by its uploader, see
+:mod:`forms.material_ownership`), so knowing a digest alone opens nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flask import current_app
 from engine import queries
 from forms import pointer as jp
 from forms import store as form_store
-from forms import walk
+from forms import material_ownership, walk
 from forms.errors import FormNotFound, MaterialRejected
 from forms.file_store import FileStore, StoredFile
 from forms.materials import KEYWORD, MaterialSpec
@@ -88,8 +89,15 @@ def store_upload(store: FileStore, content: BinaryIO, filename: str, *, spec: Ma
                               **refused.context) from None
 
 
+def record_upload(uow, sha256: str, uploader: str) -> None:
+    """The stored file is ``uploader``'s: they, and no one else, may cite it in a case."""
+    with uow:
+        material_ownership.record_upload(uow.session, sha256, uploader)
+        uow.commit()
+
+
 def _explain(message: str, context: dict[str, Any]) -> str:
-    extra = [f"{k}: {context[k]}" for k in ("detected", "accepted", "limit") if context.get(k) is not None]
+    extra = [f"{k}: {context[k]}" for k in ("detected", "expected", "accepted", "limit") if context.get(k) is not None]
     return f"{message} ({'; '.join(extra)})" if extra else message
 
 
@@ -97,16 +105,18 @@ def readable_file(uow, principal: Principal, case_id: str, sha256: str) -> dict[
     """The reference, in ``case_id``'s data, of the stored file ``sha256`` the caller may read.
 
     Raises:
-        Hidden: the case does not exist or the caller may not see its data in full, its data
-            does not refer to the file, or the store does not hold it (all answered as 404).
+        Hidden: the case does not exist or the caller may not see its data in full, the file
+            does not belong to the case or its data does not refer to it, or the store does
+            not hold it (all answered as 404).
     """
     with uow:
         access.require_instance(uow.session, principal, case_id)
         copy_only = access.sees_only_as_copy(uow.session, principal, case_id)
         view = queries.get_instance(uow, case_id, with_data=True)
         applicants = access.case_applicants(uow.session, case_id)
+        belongs = material_ownership.belongs_to_case(uow.session, case_id, sha256)
     seen = {"applicants": applicants, "started_by": view["started_by"]}
-    if copy_only or not sees_identifiers(principal, seen):
+    if copy_only or not belongs or not sees_identifiers(principal, seen):
         raise Hidden("no such material in this case", case_id=case_id, sha256=sha256)
     reference = next((r for r in _references(view.get("data")) if r.get("sha256") == sha256), None)
     if reference is None or not file_store().verify(reference):

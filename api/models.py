@@ -237,3 +237,17 @@ class AuditHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
     # Names the chain in its signed checkpoints (api/audit_anchor.py); set with the first record.
     chain_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class ProcessGrant(Base):
+    """A process whose cases an account (a connected system) may send messages to.
+
+    Granted by the security administrator, never by the account itself: an integrator's
+    token correlates messages only to cases of its granted processes, cases that reached
+    its departments (groups), and cases it started itself (see :func:`api.access.correlation_condition`).
+    """
+
+    __tablename__ = "process_grant"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(255), primary_key=True)

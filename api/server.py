@@ -21,6 +21,10 @@ class EmbeddedServer(BaseApplication):
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        # gunicorn 25+ opens a control socket (~/.gunicorn/gunicorn.ctl) through which any process
+        # of the same user can reconfigure or stop the server; the embedded server needs none.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         return self.make_app()

@@ -15,6 +15,7 @@ cleanly, changing nothing, when it does not apply.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -90,8 +91,15 @@ def withdraw_task(uow, task_id: str, *, actor: Actor, reason: str | None = None)
 
 
 def add_countersigner(uow, instance_id: str, element_id: str, item: Any, *, actor: Actor,
-                      reason: str | None = None) -> str:
-    """加签: add ``item`` (e.g. a department) to a running parallel countersign; returns the new task id."""
+                      reason: str | None = None,
+                      check_offer: Callable[[Any, list[str], list[str], str | None], None] | None = None) -> str:
+    """加签: add ``item`` (e.g. a department) to a running parallel countersign; returns the new task id.
+
+    Args:
+        check_offer: called with the session, the new step's candidate groups, candidate users
+            and assignee before anything is stored; it raises to refuse a step nobody could work (the
+            engine does not know who exists).
+    """
     with uow:
         loaded = _load_running(uow, instance_id)
         parent = _running_countersign(loaded.workflow, element_id)
@@ -108,6 +116,10 @@ def add_countersigner(uow, instance_id: str, element_id: str, item: Any, *, acto
         history.record(uow, instance_id, "countersigner.added", actor.user, element_id=element_id,
                        task_id=str(added.id), item=item, reason=reason)
         _advance_and_save(uow, loaded)
+        work = uow.session.get(WorkTask, str(added.id))
+        if check_offer is not None and work is not None:
+            check_offer(uow.session, list(work.candidate_groups or []), list(work.candidate_users or []),
+                        work.assignee)
         uow.commit()
         return str(added.id)
 

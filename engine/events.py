@@ -8,10 +8,11 @@ the instance data (what Camunda Modeler users expect).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
@@ -20,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import history, instance_store, runtime
 from .actors import Actor
 from .errors import InvalidState, NotFound
-from .models import MessageSubscription, ProcessDefinition, SignalSubscription
+from .models import MessageSubscription, ProcessDefinition, ProcessInstance, SignalSubscription
 from .task_kinds import event_definitions, is_timer, message_definition
 
 
@@ -37,8 +38,20 @@ def correlate_message(
     business_key: str | None = None,
     instance_id: str | None = None,
     actor: Actor | None = None,
+    within: ColumnElement[bool] | None = None,
+    may_start: Collection[str] | None = None,
 ) -> list[str]:
-    """Deliver a message; returns the ids of the instances that caught (or were started by) it."""
+    """Deliver a message; returns the ids of the instances that caught (or were started by) it.
+
+    Args:
+        within: a condition on :class:`ProcessInstance` the cases must meet (the sender's reach);
+            cases outside it are not candidates at all, so the answer is the same as if they
+            did not exist. None: every case.
+        may_start: the process ids a message-start may open a case of; None: any.
+
+    Raises:
+        NoMatchingEvent: no case (within reach) was waiting, and none was started.
+    """
     payload = runtime.check_data(payload or {})
     actor = actor or Actor.system()
     with uow:
@@ -47,12 +60,14 @@ def correlate_message(
             query = query.where(MessageSubscription.business_key == business_key)
         if instance_id is not None:
             query = query.where(MessageSubscription.instance_id == instance_id)
+        if within is not None:
+            query = query.join(ProcessInstance, ProcessInstance.id == MessageSubscription.instance_id).where(within)
         caught = []
         for candidate in dict.fromkeys(uow.session.scalars(query)):
             if _deliver(uow, candidate, name, payload, correlations or {}, actor):
                 caught.append(candidate)
         if not caught and instance_id is None:
-            caught = _start_by_message(uow, name, payload, correlations or {}, business_key, actor)
+            caught = _start_by_message(uow, name, payload, correlations or {}, business_key, actor, may_start)
         if not caught:
             raise NoMatchingEvent("no instance is waiting for this message", message_name=name,
                                   business_key=business_key)
@@ -93,7 +108,7 @@ def _event_subprocess_start(wf, name):
     return None
 
 
-def _start_by_message(uow, name, payload, correlations, business_key, actor) -> list[str]:
+def _start_by_message(uow, name, payload, correlations, business_key, actor, may_start) -> list[str]:
     started = []
     definitions = uow.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version.desc()))
     latest: dict[str, ProcessDefinition] = {}
@@ -101,6 +116,8 @@ def _start_by_message(uow, name, payload, correlations, business_key, actor) -> 
         latest.setdefault(d.process_id, d)
     for definition in latest.values():
         if name not in (definition.start_messages or []):
+            continue
+        if may_start is not None and definition.process_id not in may_start:
             continue
         calls = runtime.resolve_call_definitions(uow, definition)
         loaded = instance_store.create(uow, definition, business_key=business_key,

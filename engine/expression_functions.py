@@ -14,7 +14,7 @@ produce ISO text for SpiffWorkflow: ``(now() + hours(72)).isoformat()``.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from functools import partial
 from typing import Any, NamedTuple, Protocol
@@ -26,6 +26,7 @@ _NUMBERS = (int, float)
 SCALARS = (str, int, float, bool, type(None), date, timedelta)
 _MAX_ROUND_DIGITS = 30  # round(1, -10**9) would build 10**(10**9)
 _MAX_ARGS = 1_000
+MAX_SHARED_HASH = 8  # different keys of one set or dict that may share a hash
 
 
 class Run(Protocol):
@@ -69,6 +70,40 @@ def weight(value: Any, cap: int) -> int:
         elif isinstance(item, str):
             count += len(item) >> 6
     return count
+
+
+class HashGuard:
+    """Fails before a set or dict an expression builds gets too many different keys with one hash.
+
+    Hashes of numbers (and of tuples of them) are no secret: every multiple of 2**61 - 1 hashes
+    to 0. A set of n such numbers costs n*n/2 comparisons inside one C call, which no budget
+    check between steps can interrupt (24,900 of them took seconds against a 0.5 s limit).
+    Keys are therefore grouped by hash, one comparison per key already in the group, and a
+    group may hold :data:`MAX_SHARED_HASH` different keys (ordinary data shares a hash rarely,
+    e.g. -1 and -2).
+    """
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.groups: dict[int, list[Any]] = {}  # hashes are ints hashing to themselves: no chains here
+
+    def add(self, key: Any) -> None:
+        same = self.groups.setdefault(hash(key), [])
+        self.run.tick(len(same))
+        if any(key == other for other in same):
+            return
+        same.append(key)
+        if len(same) > MAX_SHARED_HASH:
+            raise self.run.fail(f"more than {MAX_SHARED_HASH} different values share one hash "
+                                "(values chosen to collide would make the set or dict quadratic)",
+                                reason="size")
+
+
+def check_hashes(run: Run, keys: Iterable[Any]) -> None:
+    """Fails before a set or dict is built from ``keys`` that collide (see :class:`HashGuard`)."""
+    guard = HashGuard(run)
+    for key in keys:
+        guard.add(key)
 
 
 def precheck_binop(run: Run, op: type[ast.operator], left: Any, right: Any) -> None:
@@ -160,6 +195,7 @@ def _collection(kind: type, run: Run, values: Any = ()) -> Any:
     items = run.materialize(values)
     if kind is set:
         run.charge_weight(items)  # hashing
+        check_hashes(run, items)
     return kind(items)
 
 
@@ -168,6 +204,7 @@ def _dict(run: Run, values: Any = _MISSING) -> dict[Any, Any]:
         return {}
     pairs = list(values.items()) if isinstance(values, dict) else run.materialize(values)
     run.charge_weight(pairs)
+    check_hashes(run, (pair[0] for pair in pairs if isinstance(pair, (list, tuple)) and len(pair) == 2))
     return dict(pairs)
 
 

@@ -24,7 +24,12 @@ is the task-data variable ``date``; ``date("2026-01-01")`` is the helper.
 Each evaluation runs on a :class:`Limits` budget: steps (nodes visited, items iterated,
 elements compared or hashed), wall-clock time, and the size of every string, collection and
 integer produced. Operations that could blow up (``*``, ``**``, ``+``, ``join``,
-``replace``, ``range``, ``round``) are checked before they run.
+``replace``, ``range``, ``round``, and sets or dicts of keys chosen to share a hash) are
+checked before they run. The time limit is looked at between steps, so it holds only because
+no single step can run long: every C-level call is sized and charged before it is made. That
+is also what keeps one slow case from stalling others: a thread evaluating an expression
+gives the interpreter lock up between steps (every 5 ms), so the worker's other requests go
+on, and the case fails with an incident once its budget is spent.
 
 ``simpleeval`` was considered: it reports a forbidden construct only when its branch is
 evaluated (no deploy-time check with a column), its attribute policy is a deny-list and it
@@ -218,6 +223,8 @@ class _Evaluation:
                 self.charge_weight(left)
             elif isinstance(right, str):
                 self.tick(len(right) >> 6)
+            elif isinstance(right, range) and not isinstance(left, int):
+                self.tick(len(right))  # only an int is found by arithmetic; anything else walks it
         elif isinstance(left, _CONTAINERS) and isinstance(right, _CONTAINERS):
             cap = self.remaining() + 1
             self.tick(min(fn.weight(left, cap), fn.weight(right, cap)))
@@ -265,11 +272,13 @@ class _Evaluation:
         kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
         if kind is set:
             self.charge_weight(items)
+            fn.check_hashes(self, items)
         return self.produced(kind(items))
 
     def dict_display(self, node: ast.Dict, scope: Mapping[str, Any]) -> dict[Any, Any]:
         pairs = [(self.eval(k, scope), self.eval(v, scope)) for k, v in zip(node.keys, node.values)]
         self.charge_weight([key for key, _ in pairs])
+        fn.check_hashes(self, [key for key, _ in pairs])
         return self.produced(dict(pairs))
 
     def scopes(self, generators: list[ast.comprehension],
@@ -300,14 +309,16 @@ class _Evaluation:
             self.check_items(len(items))
         if isinstance(node, ast.SetComp):
             self.charge_weight(items)
+            fn.check_hashes(self, items)
             return self.produced(set(items))
         return self.produced(items)
 
     def dict_comprehension(self, node: ast.DictComp, scope: Mapping[str, Any]) -> dict:
-        result = {}
+        result, guard = {}, fn.HashGuard(self)
         for inner in self.scopes(node.generators, scope):
             key = self.eval(node.key, inner)
             self.charge_weight(key)
+            guard.add(key)
             result[key] = self.eval(node.value, inner)
             self.check_items(len(result))
         return self.produced(result)

@@ -52,6 +52,9 @@ _OPERATOR_WORDS = frozenset({"and", "or", "not", "eq", "ne", "lt", "gt", "le", "
 _CONTEXT_OBJECTS = frozenset({"execution", "task", "caseExecution", "externalTask", "variableScope"})
 
 _Node = tuple[str, int]  # (python source, precedence)
+# Deepest nesting of parentheses, indexes, ternaries and prefix operators taken: the parser
+# recurses, and the Python it emits may not nest deeper than expressions do (Limits.max_depth).
+MAX_NESTING = 50
 
 
 def has_juel(text: str | None) -> bool:
@@ -114,6 +117,7 @@ class _JuelParser:
         self.pos = 0
         self.source = source
         self.names: set[str] = set()
+        self.depth = 0
 
     def parse(self) -> _Node:
         if not self.tokens:
@@ -145,7 +149,18 @@ class _JuelParser:
         kind, text = self._peek()
         return kind in ("op", "name") and text in table
 
+    def _nested(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self._fail(f"JUEL expression is nested deeper than {MAX_NESTING} levels")
+
     def _expression(self) -> _Node:
+        self._nested()
+        node = self._conditional()
+        self.depth -= 1
+        return node
+
+    def _conditional(self) -> _Node:
         condition = self._binary(0)
         if self._peek() != ("op", "?"):
             return condition
@@ -174,15 +189,16 @@ class _JuelParser:
 
     def _unary(self) -> _Node:
         kind, text = self._peek()
-        if (kind, text) == ("op", "!") or (kind == "name" and text in ("not", "empty")):
-            self._next()
-            operand = self._unary()
+        negation = (kind, text) == ("op", "!") or (kind == "name" and text in ("not", "empty"))
+        if not negation and (kind, text) != ("op", "-"):
+            return self._value()
+        self._next()
+        self._nested()
+        operand = self._unary()
+        self.depth -= 1
+        if negation:
             return f"not {_wrap(operand, operand[1] < _NOT)}", _NOT
-        if (kind, text) == ("op", "-"):
-            self._next()
-            operand = self._unary()
-            return f"-{_wrap(operand, operand[1] < _UNARY)}", _UNARY
-        return self._value()
+        return f"-{_wrap(operand, operand[1] < _UNARY)}", _UNARY
 
     def _value(self) -> _Node:
         node = self._primary()

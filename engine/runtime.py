@@ -31,6 +31,8 @@ from .models import ProcessDefinition, ProcessInstance, TimerIndex, WorkTask, ut
 from .task_kinds import is_deferred
 
 MAX_DATA_BYTES = 1024 * 1024
+# Objects and arrays inside each other in task data: serializing and copying data recurse per level.
+MAX_DATA_DEPTH = 64
 # Case data key under which each form step's submission is kept (see complete_task).
 TASKS_NAMESPACE = "tasks"
 RESERVED_KEYS = {TASKS_NAMESPACE}
@@ -72,7 +74,7 @@ def start_instance(
             loaded.row.form_versions = dict(form_versions)
         elif uow.env.forms is not None:
             loaded.row.form_versions = uow.env.forms.pin(uow.session, definition.form_keys or [])
-        _check_start_form(uow, loaded, data, locale)
+        _check_start_form(uow, loaded, data, locale, actor)
         for task in loaded.workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
         run_engine(loaded)
@@ -155,23 +157,28 @@ def resolve_call_definitions(uow, definition: ProcessDefinition) -> dict[str, in
     return pinned
 
 
-def _check_start_form(uow, loaded, data, locale) -> None:
+def _check_start_form(uow, loaded, data, locale, actor: Actor) -> None:
     for spec in loaded.workflow.spec.task_specs.values():
         if isinstance(spec, StartEvent):
             form_key = assignment.attributes_of(spec).get("formKey")
-            _check_form(uow, loaded.row, form_key, data, locale, element_id=spec.bpmn_id)
+            _check_form(uow, loaded.row, form_key, data, locale, actor, element_id=spec.bpmn_id)
 
 
-def _check_form(uow, row, form_key, data, locale, **where) -> bool:
-    """Check data against the case's pinned version of the form; True if there is one."""
+def _check_form(uow, row, form_key, data, locale, actor: Actor, **where) -> bool:
+    """Check data against the case's pinned version of the form; True if there is one.
+
+    The uploaded materials it cites must be the actor's own or already the case's; they
+    belong to the case from then on (committed with the step).
+    """
     forms = uow.env.forms
     if not form_key or forms is None:
         return False
     version = (row.form_versions or {}).get(form_key)
-    errors = forms.check(uow.session, form_key, version, data, locale)
+    errors = forms.check(uow.session, form_key, version, data, locale, case_id=row.id, submitter=actor.user)
     if errors:
         raise InvalidData("the data does not fit the step's form", errors=errors, form_key=form_key,
                           form_version=version, **where)
+    forms.attach_materials(uow.session, form_key, version, data, case_id=row.id, submitter=actor.user)
     return True
 
 
@@ -193,7 +200,7 @@ def complete_task(uow, task_id: str, data: dict[str, Any] | None = None, *, acto
         instance_store.discard_on_failure(uow, work.instance_id)
         require_running(loaded.row)
         task = task_in_case(loaded, task_id, TaskState.READY)
-        has_form = _check_form(uow, loaded.row, work.form_key, data, locale, task_id=task_id,
+        has_form = _check_form(uow, loaded.row, work.form_key, data, locale, actor, task_id=task_id,
                                element_id=work.element_id)
         task.data.update(data)
         if has_form:
@@ -393,6 +400,10 @@ def check_data(data: Any) -> dict[str, Any]:
     ]
     if errors:
         raise InvalidData("the data has field names the process cannot use", errors=errors)
+    too_deep = _nested_too_deep(data)
+    if too_deep is not None:
+        raise InvalidData(f"data is nested deeper than {MAX_DATA_DEPTH} levels", limit=MAX_DATA_DEPTH,
+                          errors=[{"pointer": too_deep, "message": f"nested deeper than {MAX_DATA_DEPTH} levels"}])
     try:
         size = len(json.dumps(data, ensure_ascii=False))
     except (TypeError, ValueError) as err:
@@ -400,3 +411,18 @@ def check_data(data: Any) -> dict[str, Any]:
     if size > MAX_DATA_BYTES:
         raise InvalidData("data is too large", size=size, limit=MAX_DATA_BYTES)
     return data
+
+
+def _nested_too_deep(data: Any) -> str | None:
+    """The JSON pointer of the first value nested deeper than :data:`MAX_DATA_DEPTH`, without recursing."""
+    stack = [(data, 0, "")]
+    while stack:
+        value, depth, pointer = stack.pop()
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth >= MAX_DATA_DEPTH:
+            return pointer
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend((item, depth + 1, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+                     for key, item in items)
+    return None

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from forms.errors import FormNotFound
 from forms.models import FormVersion
 from forms.store import get_form
-from forms.materials import FileLookup
+from forms import material_ownership
+from forms.materials import FileLookup, upload_references
 from forms.validation import compile_form, validate_submission, verify_material_files
 
 
@@ -25,7 +26,7 @@ class FormBinding:
 
     Given the material store (``files``), a submission's uploaded materials must be
     files the store holds, with the size and type the reference claims: a form cannot
-    point at a file that was never uploaded.
+    point at a file that was never uploaded, nor at someone else's.
     """
 
     def __init__(self, files: FileLookup | None = None) -> None:
@@ -46,8 +47,14 @@ class FormBinding:
         return {key: version for key, version in rows}
 
     def check(self, session: Session, form_key: str, version: int | None, data: dict[str, Any],
-              locale: str = "zh-CN") -> list[dict[str, Any]]:
-        """Every problem with ``data`` for that form version, as {pointer, code, message}."""
+              locale: str = "zh-CN", *, case_id: str | None = None,
+              submitter: str | None = None) -> list[dict[str, Any]]:
+        """Every problem with ``data`` for that form version, as {pointer, code, message}.
+
+        Given the case, an uploaded file may be cited only by whoever uploaded it, or when it
+        already belongs to the case (:mod:`forms.material_ownership`); anyone else's file is
+        reported as a file never uploaded.
+        """
         try:
             form = get_form(session, form_key, version)
         except FormNotFound:
@@ -56,5 +63,20 @@ class FormBinding:
         compiled = compile_form(form.schema, known_hash=form.content_hash)
         errors = validate_submission(compiled, data, locale)
         if self.files is not None:
-            errors = errors + verify_material_files(self.files, compiled, data, locale)
+            may_cite = None
+            if case_id is not None:
+                hashes = [ref["sha256"] for ref in upload_references(compiled.schema, data)]
+                allowed = material_ownership.citable(session, hashes, case_id=case_id, user=submitter)
+                may_cite = lambda ref: ref.get("sha256") in allowed  # noqa: E731
+            errors = errors + verify_material_files(self.files, compiled, data, locale, may_cite)
         return [{"pointer": e.pointer, "code": e.code, "message": e.message} for e in errors]
+
+    def attach_materials(self, session: Session, form_key: str, version: int | None, data: dict[str, Any], *,
+                         case_id: str, submitter: str | None) -> None:
+        """The uploaded files ``data`` cites (checked by :meth:`check`) belong to the case from now on."""
+        if self.files is None:
+            return
+        form = get_form(session, form_key, version)
+        compiled = compile_form(form.schema, known_hash=form.content_hash)
+        hashes = [ref["sha256"] for ref in upload_references(compiled.schema, data)]
+        material_ownership.attach(session, hashes, case_id=case_id, user=submitter)

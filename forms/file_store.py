@@ -176,12 +176,14 @@ class FileStore:
                 detected=kind,
                 accepted=", ".join(accepted),
             )
-        claimed = filetypes.kind_of_extension(filename)
-        if claimed is not None and claimed != kind:
+        # The name must say what the content is: a PDF named .exe or .html would be saved or opened
+        # as a program or a web page by whoever downloads it.
+        if not filetypes.name_fits(filename, kind):
             raise MaterialRejected(
                 "file name does not match its content",
                 reason="name-mismatch",
                 filename=filename,
                 detected=kind,
+                expected=", ".join("." + e for e in filetypes.EXTENSIONS[kind]),
             )
         return kind

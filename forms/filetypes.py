@@ -22,7 +22,7 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-# File-name extensions that name each type; a name may not claim another known type.
+# File-name extensions that name each type; an upload's name must end in one of its type's.
 EXTENSIONS = {
     "pdf": ("pdf",),
     "ofd": ("ofd",),
@@ -94,10 +94,8 @@ def detect(stream: BinaryIO) -> str | None:
     return None
 
 
-def kind_of_extension(filename: str) -> str | None:
-    """The type a file name's extension claims, when it names a known one."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    for kind, extensions in EXTENSIONS.items():
-        if extension in extensions:
-            return kind
-    return None
+def name_fits(filename: str, kind: str) -> bool:
+    """Whether the file name ends in an extension of ``kind`` (``合同.PDF`` fits ``pdf``; ``合同``
+    and ``合同.pdf.exe`` do not)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else None
+    return extension in EXTENSIONS.get(kind, ())

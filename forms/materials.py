@@ -32,7 +32,7 @@ that uploaded files are really in the store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Protocol
@@ -223,13 +223,30 @@ class FileLookup(Protocol):
     def verify(self, reference: dict[str, Any]) -> bool: ...
 
 
-def missing_files(store: FileLookup, schema: dict, data: Any) -> list[tuple[str, MaterialProblem]]:
-    """Uploaded files that ``data`` refers to but ``store`` does not hold (or holds differently)."""
+def upload_references(schema: dict, data: Any) -> list[dict[str, Any]]:
+    """Every uploaded-file reference in the material fields of ``data``."""
+    found = []
+    for _pointer, _spec, value in iter_materials(schema, data):
+        for ref in value if isinstance(value, list) else [value]:
+            if isinstance(ref, dict) and ref.get("source") == "upload" and isinstance(ref.get("sha256"), str):
+                found.append(ref)
+    return found
+
+
+def missing_files(store: FileLookup, schema: dict, data: Any,
+                  may_cite: Callable[[dict[str, Any]], bool] | None = None) -> list[tuple[str, MaterialProblem]]:
+    """Uploaded files that ``data`` refers to but ``store`` does not hold (or holds differently).
+
+    A file the submitter may not cite (``may_cite`` false: someone else's upload) is reported
+    the same way, so the answer does not tell whether a file with that digest exists.
+    """
     found = []
     for pointer, _spec, value in iter_materials(schema, data):
         refs = value if isinstance(value, list) else [value]
         for index, ref in enumerate(refs):
-            if isinstance(ref, dict) and ref.get("source") == "upload" and not store.verify(ref):
+            if not (isinstance(ref, dict) and ref.get("source") == "upload"):
+                continue
+            if (may_cite is not None and not may_cite(ref)) or not store.verify(ref):
                 where = f"{pointer}/{index}" if isinstance(value, list) else pointer
                 found.append((where, MaterialProblem("missing-file", name=ref.get("name"))))
     return found

@@ -1,7 +1,8 @@
-"""Published form versions (table ``form_version``).
+"""Published form versions (table ``form_version``) and who owns uploaded materials.
 
-A row is immutable once flushed: a new content makes a new version, and a case
-refers to ``(form_key, version)`` for its whole life.
+A form version row is immutable once flushed: a new content makes a new version, and a
+case refers to ``(form_key, version)`` for its whole life. ``material_upload`` and
+``case_material`` say whose an uploaded file is (see :mod:`forms.material_ownership`).
 """
 
 from __future__ import annotations
@@ -47,3 +48,24 @@ def _refuse_update(_mapper, _connection, target: FormVersion) -> None:
         form_key=target.form_key,
         version=target.version,
     )
+
+
+class MaterialUpload(Base):
+    """Who uploaded a stored file (the same content uploaded by two people gives two rows)."""
+
+    __tablename__ = "material_upload"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uploaded_by: Mapped[str] = mapped_column(String(150), primary_key=True)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class CaseMaterial(Base):
+    """A stored file that belongs to a case: its data cites it, and its readers may download it."""
+
+    __tablename__ = "case_material"
+
+    instance_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attached_by: Mapped[str | None] = mapped_column(String(150))
+    attached_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,11 +176,13 @@ def verify_material_files(
     schema: dict | CompiledForm,
     data: Any,
     locale: str = messages.DEFAULT_LOCALE,
+    may_cite: Callable[[dict[str, Any]], bool] | None = None,
 ) -> list[FieldError]:
-    """Problems with uploaded materials that ``store`` does not hold as referenced."""
+    """Problems with uploaded materials that ``store`` does not hold as referenced (or, given
+    ``may_cite``, that the submitter may not cite: reported alike)."""
     compiled = compile_form(schema)
     found = []
-    for pointer, problem in missing_files(store, compiled.schema, data):
+    for pointer, problem in missing_files(store, compiled.schema, data, may_cite):
         path = [int(t) if t.isdigit() else t for t in split(pointer)]
         label = compiled.labels.label(path, messages.normalize_locale(locale))
         text = messages.material_message(label, problem, locale)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from .. import accounts, credentials, login_throttle
+from .. import accounts, credentials, grants, login_throttle
 from ..auditing import context, created, work
 from ..auth import env, reading, require_principal
 from ..endpoint import endpoint
@@ -15,6 +15,7 @@ from ..schemas.accounts import (
     GroupSchema,
     GroupsSchema,
     PasswordResetSchema,
+    ProcessGrantsSchema,
     RegionSchema,
     RoleSchema,
     RolesSchema,
@@ -165,3 +166,22 @@ def create_region(body):
     accounts.create_region(work(), body["code"], name=body["name"], level=body["level"],
                            parent_code=body["parent_code"])
     return body
+
+
+@bp.get("/users/<int:user_id>/processes")
+@endpoint("The processes whose cases a user's messages may reach", permission=MANAGE,
+          response=ProcessGrantsSchema(), errors=(404,))
+def get_process_grants(user_id):
+    with reading() as uow:
+        accounts.get_user(uow.session, user_id)
+        return {"user_id": user_id, "processes": grants.process_grants(uow.session, user_id)}
+
+
+@bp.put("/users/<int:user_id>/processes")
+@endpoint("Set the processes whose cases a user's messages may reach (POST /messages)", permission=MANAGE,
+          body=ProcessGrantsSchema(), response=ProcessGrantsSchema(), errors=(404,),
+          audit=("user.processes_set", "user"), audit_id="user_id")
+def set_process_grants(user_id, body):
+    _not_self(user_id)
+    context().details = {"processes": sorted(body["processes"])}
+    return {"user_id": user_id, "processes": grants.set_process_grants(work(), user_id, body["processes"])}

@@ -86,7 +86,8 @@ def add_countersigner(instance_id, body):
     _handling(instance_id)
     context().details = {"element_id": body["element_id"], "participant": body["participant"]}
     task_id = approval_actions.add_countersigner(work(), instance_id, body["element_id"], body["participant"],
-                                                 actor=actor(), reason=body["reason"])
+                                                 actor=actor(), reason=body["reason"],
+                                                 check_offer=_someone_could_work)
     return {"task_id": task_id, "instance_id": instance_id, "element_id": body["element_id"],
             "participant": body["participant"]}
 
@@ -120,12 +121,25 @@ def copy(instance_id, body):
     return _copies(instance_id)
 
 
+def _someone_could_work(session, groups: list[str], users: list[str], assignee: str | None) -> None:
+    """Refuses (rolling the 加签 back) a participant whose step no staff member could work."""
+    if access.anyone_could_work(session, groups, users, assignee):
+        return
+    offered = ", ".join([*groups, *users]) or "nobody"
+    raise Invalid("nobody could work the added step",
+                  errors=[{"pointer": "/participant",
+                           "message": f"the step would be offered to {offered}: no such group, or no staff in it"}])
+
+
 def _require_known(users: list[str], groups: list[str]) -> None:
+    """Copies go to staff (抄送 is an internal notice): an applicant's account may not read others' cases."""
     with reading() as uow:
         known_users = set(uow.session.scalars(select(User.username).where(User.username.in_(users))))
+        staff = access.staff_among(uow.session, users)
         known_groups = set(uow.session.scalars(select(Group.name).where(Group.name.in_(groups))))
-    errors = [{"pointer": f"/users/{i}", "message": "no such user"} for i, u in enumerate(users)
-              if u not in known_users]
+    errors = [{"pointer": f"/users/{i}", "message": "no such user" if u not in known_users else
+               "not a staff member: cases are copied to window clerks and department approvers only"}
+              for i, u in enumerate(users) if u not in staff]
     errors += [{"pointer": f"/groups/{i}", "message": "no such group"} for i, g in enumerate(groups)
                if g not in known_groups]
     if not users and not groups:

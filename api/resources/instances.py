@@ -113,16 +113,25 @@ def resume(instance_id):
 @bp.post("/messages")
 @endpoint("Deliver a message to waiting cases (or start one by message)", permission="messages:correlate",
           body=MessageSchema(), response=CorrelationResultSchema(), headers=(IDEMPOTENCY_KEY,), errors=(404, 409),
-          response_headers=REPLAYED, audit=("message.correlated", "message"))
+          response_headers=REPLAYED, audit=("message.correlated", "message"),
+          description="Only cases of the processes the security administrator granted the caller's account "
+                      "(PUT /users/{id}/processes), cases that reached its groups, and cases it started are "
+                      "candidates; a message start opens a case only of a granted process. Anything else is "
+                      "answered 404, as if no case were waiting.")
 def correlate(body):
     ctx = context()
     ctx.details = {"name": body["name"], "business_key": body["business_key"]}
     ctx.object_id = body["name"]
 
+    principal = require_principal()
+    with reading() as uow:  # the caller's reach: granted processes, its departments, what it started
+        within = access.correlation_condition(uow.session, principal)
+        may_start = access.granted_processes(uow.session, principal)
+
     def deliver(uow) -> list[str]:
         return events.correlate_message(uow, body["name"], body["payload"], correlations=body["correlations"],
                                         business_key=body["business_key"], instance_id=body["instance_id"],
-                                        actor=actor())
+                                        actor=actor(), within=within, may_start=may_start)
 
     caught, replayed = idempotency.run_once(work(), idempotency_claim("messages", body), deliver)
     if not replayed:

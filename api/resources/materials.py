@@ -14,7 +14,7 @@ from flask import Blueprint, request, send_file
 from marshmallow import Schema
 
 from .. import materials
-from ..auditing import context
+from ..auditing import context, work
 from ..auth import env, reading, require_principal
 from ..endpoint import Reply, endpoint
 from ..errors import Invalid
@@ -38,7 +38,7 @@ INLINE = ("image/png", "image/jpeg", "application/pdf")
                       "accept are refused (422, the field named at its JSON pointer). Uploading the same "
                       "content again is harmless.")
 def upload(query):
-    require_principal()
+    principal = require_principal()
     if request.mimetype != "multipart/form-data":
         raise Invalid("send the file as multipart/form-data", errors=[{"pointer": "/file", "message": "no file"}])
     if (query["form_key"] is None) != (query["field"] is None):
@@ -58,13 +58,15 @@ def upload(query):
     ctx.object_id = stored.sha256
     ctx.details = {"format": stored.format, "size": stored.size, "form_key": query["form_key"],
                    "field": query["field"]}
+    materials.record_upload(work(), stored.sha256, principal.username)
     return Reply(stored.reference(), 201)
 
 
 @bp.get("/cases/<case_id>/materials/<sha256>")
 @endpoint("A material file of a case (its applicant and the staff handling it)", permission="instances:read",
           response=FILE, produces="application/octet-stream", errors=(404,),
-          description="404 unless the caller sees the case's data in full and the data refers to the file.")
+          description="404 unless the caller sees the case's data in full, the file belongs to the case (its "
+                      "uploader cited it there) and the data refers to it.")
 def download(case_id, sha256):
     context_case(case_id)
     reference = materials.readable_file(env().unit_of_work(), require_principal(), case_id, sha256)

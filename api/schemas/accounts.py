@@ -128,3 +128,12 @@ class RegionSchema(Schema):
     level = fields.String(required=True, validate=validate.OneOf(REGION_LEVELS),
                           metadata={"description": "province → city → county → township → village"})
     parent_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=32))
+
+
+class ProcessGrantsSchema(Schema):
+    """The processes whose cases an account (a connected system) may send messages to."""
+
+    user_id = fields.Integer(dump_only=True)
+    processes = fields.List(fields.String(validate=validate.Regexp(r"^[A-Za-z_][\w.\-]{0,254}$",
+                                                                   error="a BPMN process id")),
+                            required=True, validate=validate.Length(max=500))

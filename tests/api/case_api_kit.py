@@ -33,20 +33,26 @@ def licence(licence_type: str, number: str) -> dict[str, str]:
     return {"source": "licence", "licence_type": licence_type, "licence_number": number}
 
 
-# Where the test app keeps uploaded materials (set by the ``app`` fixture): an application may
-# only refer to files the store holds, so :func:`upload` puts a real file there.
-MATERIALS: dict[str, Any] = {"dir": None}
+# Where the test app keeps uploaded materials, and its engine (set by the ``app`` fixture): an
+# application may only refer to files the store holds that its submitter uploaded, so
+# :func:`upload` puts a real file there and records who uploaded it.
+MATERIALS: dict[str, Any] = {"dir": None, "env": None}
 _SAMPLES = {"pdf": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"}
 
 
-def upload(name: str, fmt: str = "pdf") -> dict[str, Any]:
-    """A material the applicant uploaded: a small file of that type in the app's material store."""
+def upload(name: str, fmt: str = "pdf", *, by: str) -> dict[str, Any]:
+    """A material ``by`` uploaded: a small file of that type in the app's material store."""
+    from forms import material_ownership
     from forms.file_store import FileStore
 
     if MATERIALS["dir"] is None:
         raise RuntimeError("upload() needs the api 'app' fixture (it names the material store)")
     content = _SAMPLES[fmt] + f"{name}\n".encode() * 200
-    return FileStore(MATERIALS["dir"]).put(content, name).reference()
+    stored = FileStore(MATERIALS["dir"]).put(content, name)
+    with MATERIALS["env"].unit_of_work() as uow:
+        material_ownership.record_upload(uow.session, stored.sha256, by)
+        uow.commit()
+    return stored.reference()
 
 
 # -- applications ------------------------------------------------------------------------
@@ -64,7 +70,7 @@ def real_estate_application(applicant: str = "applicant", **changes: Any) -> dic
         "floor_area": 118.6, "price": 156.0,
         "identity_proof": licence("CN-RESIDENT-ID", "340503-0215"),
         "certificate": licence("CN-REAL-ESTATE-CERT", "皖(2019)马鞍山市不动产权第0012345号"),
-        "contract": upload("存量房买卖合同.pdf"),
+        "contract": upload("存量房买卖合同.pdf", by=applicant),
         "tax_receipt": licence("CN-TAX-PAYMENT-RECEIPT", "334056260000012345"),
         "marital_commitment": True,
         **changes,
@@ -84,7 +90,7 @@ def startup_application(**changes: Any) -> dict[str, Any]:
         "registration.registered_capital": 100,
         "registration.business_scope": "工业自动控制系统装置制造;软件开发",
         "registration.legal_rep_id_proof": licence("CN-RESIDENT-ID", "340504-0716"),
-        "registration.articles": upload("公司章程.pdf"),
+        "registration.articles": upload("公司章程.pdf", by="clerk"),  # opened at the window
         "seal.seal_types": ["公章", "财务专用章"], "seal.seal_maker": "马鞍山市印章刻制服务中心",
         "tax.taxpayer_type": "小规模纳税人", "tax.invoice_types": ["数电发票(普通发票)"],
         "tax.accountant_name": "王丽", "tax.accountant_mobile": "13855556789",
@@ -105,7 +111,7 @@ def elderly_application(age: int, *, local: bool = True, **changes: Any) -> dict
         "local_hukou": local, "residence_years": 30 if local else 7,
         "id_card": licence("CN-RESIDENT-ID", "340503-0001"),
         "household_register": licence("CN-HOUSEHOLD-REGISTER", "HS-2019-0421"),
-        "bank_card": upload("社保卡.jpg", "jpeg"),
+        "bank_card": upload("社保卡.jpg", "jpeg", by="applicant"),
         **changes,
     }
 
@@ -123,9 +129,9 @@ def permit_application(**changes: Any) -> dict[str, Any]:
         "site_address": "马鞍山经济技术开发区红旗南路以东、银黄东路以北", "floor_area": 32600, "investment": 8600,
         "planning_permit": licence("CN-PLANNING-PERMIT", "建字第340500202600123号"),
         "land_certificate": licence("CN-REAL-ESTATE-CERT", "皖(2025)马鞍山市不动产权第0054321号"),
-        "contract": [upload("中标通知书.pdf"), upload("施工合同.pdf")],
+        "contract": [upload("中标通知书.pdf", by="company"), upload("施工合同.pdf", by="company")],
         "drawing_commitment": True,
-        "funding_commitment": upload("建设资金落实承诺书.pdf"),
+        "funding_commitment": upload("建设资金落实承诺书.pdf", by="company"),
         **changes,
     }
 

@@ -58,9 +58,9 @@ def app(db_engine, tmp_path):
                                                       licence_key_file=str(tmp_path / "licence-key.pem"))
     import case_api_kit
 
-    case_api_kit.MATERIALS["dir"] = app.config["MATERIALS_DIR"]
+    case_api_kit.MATERIALS.update(dir=app.config["MATERIALS_DIR"], env=app.extensions["yiwang"])
     yield app
-    case_api_kit.MATERIALS["dir"] = None
+    case_api_kit.MATERIALS.update(dir=None, env=None)
     app.extensions["yiwang"].dispatcher.close()
 
 
@@ -129,6 +129,16 @@ def with_token(app, env, organisation):
         return ApiClient(app.test_client(), {"Authorization": f"Bearer {raw}"})
 
     return make
+
+
+@pytest.fixture
+def grant_processes(env, organisation):
+    """``grant_processes("integrator1", "payment_wait")``: the security administrator's grant that lets
+    a connected system's messages reach those processes' cases."""
+    from api import grants
+
+    return lambda username, *process_ids: grants.set_process_grants(env.unit_of_work(), organisation[username],
+                                                                    process_ids)
 
 
 @pytest.fixture

@@ -58,7 +58,8 @@ def waiting_cases(as_user):
 
 
 @pytest.fixture
-def platform(with_token):
+def platform(with_token, grant_processes):
+    grant_processes("integrator1", "payment_wait")
     return with_token("integrator1", ["correlate"])
 
 
@@ -127,8 +128,10 @@ def test_a_message_that_reached_several_cases_is_replayed_with_all_of_them(waiti
     assert received(env) == 3
 
 
-def test_one_key_names_different_requests_for_different_operations_and_callers(waiting_cases, with_token, env):
+def test_one_key_names_different_requests_for_different_operations_and_callers(waiting_cases, with_token, env,
+                                                                              grant_processes):
     (case_id,) = waiting_cases("PAY-5")
+    grant_processes("integrator1", "payment_wait")
     platform = with_token("integrator1", ["start", "correlate"])
     shared = {"Idempotency-Key": "same-key"}
     start = {"process_id": "payment_wait", "business_key": "PAY-6"}

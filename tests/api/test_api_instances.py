@@ -99,13 +99,14 @@ def test_a_supervisor_suspends_resumes_and_cancels_a_case(as_user, start_case, e
     assert as_user("clerk1").post(f"{path}/cancel", json={}).status_code == 403
 
 
-def test_a_message_moves_the_waiting_case_found_by_business_key(as_user, with_token):
+def test_a_message_moves_the_waiting_case_found_by_business_key(as_user, with_token, grant_processes):
     designer = as_user("designer1")
     designer.post("/api/v1/definitions", data=PAYMENT.read_bytes(), content_type="application/xml",
                   query_string={"filename": PAYMENT.name})
     case = as_user("clerk1").post("/api/v1/instances", json={"process_id": "payment_wait",
                                                              "business_key": "PAY-7"}).get_json()
     assert case["current_tasks"] == []
+    grant_processes("integrator1", "payment_wait")
     platform = with_token("integrator1", ["correlate"])
     nobody = platform.post("/api/v1/messages", json={"name": "payment_received", "business_key": "PAY-8"})
     assert nobody.status_code == 404

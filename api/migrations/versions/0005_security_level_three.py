@@ -2,7 +2,7 @@
 query codes of cases (查询码), the audit trail append-only in the database and keyed
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-06 10:00:00
 """
 
@@ -13,7 +13,7 @@ import engine.models
 
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

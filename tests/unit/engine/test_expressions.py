@@ -72,6 +72,8 @@ ALLOWED = [
     ("list(range(2, 10, 3))", [2, 5, 8]),
     ("tuple(departments)[:1]", ("公安",)),
     ("dict([('a', 1)])", {"a": 1}),
+    ("len({-1, -2, 1, 2, -1.0, (-1, 0), (-2, 0)})", 6),  # -1 and -2 share a hash in Python
+    ("len({x % 97 for x in range(5000)})", 97),
     ("round(2.675, 2) + abs(-1)", round(2.675, 2) + 1),
     ("int('42') + float('0.5') + bool(0)", 42.5),
     ("str(amount) + '元'", "1500元"),
@@ -148,6 +150,15 @@ HOSTILE = [
     ("sum([[1]] * 10, [])", ExpressionFailed, None),
     ("'%s' % x", ExpressionFailed, None),
     ("len(range(10**18))", ExpressionFailed, "size"),
+    # Numbers chosen to share one hash (multiples of 2**61 - 1) made set() quadratic inside one C call.
+    ("len(set(range(0, 24900*2305843009213693951, 2305843009213693951)))", ExpressionFailed, "size"),
+    ("len({x for x in range(0, 9000*2305843009213693951, 2305843009213693951)})", ExpressionFailed, "size"),
+    ("len({x: 0 for x in range(0, 9000*2305843009213693951, 2305843009213693951)})", ExpressionFailed, "size"),
+    ("len(dict([(x, 0) for x in range(0, 1000*2305843009213693951, 2305843009213693951)]))",
+     ExpressionFailed, "size"),
+    ("len({(x, 1) for x in range(0, 9000*2305843009213693951, 2305843009213693951)})", ExpressionFailed, "size"),
+    ("len({" + ", ".join(f"{n} * 2305843009213693951" for n in range(12)) + "})", ExpressionFailed, "size"),
+    ("[0.5 in range(10**5) for i in range(100)]", ExpressionFailed, "steps"),
 ]
 
 

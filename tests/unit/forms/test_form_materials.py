@@ -42,7 +42,6 @@ def store(tmp_path):
         (_zip("OFD.xml", "Doc_0/Document.xml"), "营业执照.ofd", "ofd"),
         (_zip("[Content_Types].xml", "word/document.xml"), "授权委托书.docx", "docx"),
         (_zip("[Content_Types].xml", "xl/workbook.xml"), "股东名册.xlsx", "xlsx"),
-        (PDF, "no-extension", "pdf"),
     ],
 )
 def test_accepted_files_are_typed_by_content(store, content, filename, kind):
@@ -73,6 +72,10 @@ def test_storage_is_content_addressed(store):
         (b"just some text", "说明.pdf", "type"),
         (_zip("readme.txt"), "archive.zip", "type"),
         (PNG, "scan.pdf", "name-mismatch"),
+        (PDF, "营业执照.exe", "name-mismatch"),
+        (PDF, "营业执照.html", "name-mismatch"),
+        (PDF, "营业执照.pdf.exe", "name-mismatch"),
+        (PDF, "no-extension", "name-mismatch"),
         (b"", "empty.pdf", "empty"),
         (PDF, "../../etc/passwd", "bad-name"),
         (PDF, "dir\\file.pdf", "bad-name"),

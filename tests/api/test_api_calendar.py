@@ -134,3 +134,19 @@ def test_the_expert_review_stops_the_case_clock_for_exactly_the_working_days_it_
     assert (after["status"], after["paused_days"]) == ("in_progress", 11)
     # 50 working days from 9/1 ran to 11/16 (国庆 off); 11 more working days: 12/1.
     assert (due_before, local_day(after["due_at"])) == (date(2026, 11, 16), date(2026, 12, 1))
+
+
+def test_without_a_public_address_set_the_receipt_links_to_the_address_the_request_came_to(app, as_demo):
+    """The default was http://localhost:5000 while `yiwang serve` listens on 8000: every QR code led nowhere."""
+    from api import case_settings
+    from processes.case_config import CaseConfig
+
+    app.extensions[case_settings.CONFIG] = CaseConfig(licence_key_file=app.extensions[case_settings.CONFIG]
+                                                      .licence_key_file)
+    applicant = as_demo("applicant")
+    receipt = open_case(applicant, REAL_ESTATE, real_estate_application(), id_number=resident_id())
+    assert receipt["progress_url"].startswith(f"http://localhost/progress/{receipt['tracking_number']}?code=")
+    opened = app.test_client().get(receipt["progress_url"].removeprefix("http://localhost"))
+    assert opened.status_code == 302 and opened.headers["Location"].startswith("/ui/progress/")
+    svg = applicant.get(f"/api/v1/cases/{receipt['case_id']}/receipt/qr.svg").get_data(as_text=True)
+    assert receipt["progress_url"].replace("&", "&amp;") in svg or receipt["progress_url"] in svg

@@ -44,12 +44,17 @@ def sync(session, case: Case, now: datetime) -> None:
                      key=lambda t: (t.created_at, t.id))
     if not stopped:
         return
-    pauses = {p.task_id: p for p in session.scalars(select(ClockPause).where(ClockPause.case_id == case.instance_id))}
+    # The newest pause of each task (a step returned to and worked again has had several).
+    pauses = {p.task_id: p for p in session.scalars(select(ClockPause).where(ClockPause.case_id == case.instance_id)
+                                                    .order_by(ClockPause.id))}
     calendar = None
     for task in stopped:
         pause = pauses.get(task.id)
         if pause is None:
             pause = pause_clock(session, case, reason=REASON, now=task.created_at, task_id=task.id)
+        elif pause.reason == REASON and pause.ended_at is not None and task.state == "ready":
+            # Opened again (returned to): the procedure runs again from now.
+            pause = pause_clock(session, case, reason=REASON, now=max(now, pause.ended_at), task_id=task.id)
         if pause.reason == REASON and pause.ended_at is None and task.state != "ready":
             calendar = calendar or load_calendar(session)
             end_pause(session, case, pause, calendar, task.completed_at or now)

@@ -19,6 +19,7 @@ from engine.errors import EngineError  # noqa: E402
 def main(url: str) -> None:
     env = EngineEnv(EngineConfig(database_url=url, jobs="inline"))
     actor = Actor.system("stepper")
+    print("stepping", flush=True)  # started: the test kills it at a random point from now on
     while True:
         with env.unit_of_work() as uow:
             tasks = queries.list_tasks(uow, queries.TaskFilter(limit=50))

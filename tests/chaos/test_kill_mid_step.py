@@ -53,10 +53,13 @@ def test_killing_the_worker_at_random_points_never_leaves_half_a_step(env, db_en
     url = db_engine.url.render_as_string(hide_password=False)
     rng = random.Random(20261121)
     for _ in range(KILLS):
-        victim = subprocess.Popen([sys.executable, str(STEPPER), url], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.6, 1.6))  # start-up takes ~0.5 s; then it is mid-step most of the time
+        victim = subprocess.Popen([sys.executable, str(STEPPER), url], stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True)
+        # Killed at a random point once it is stepping (its start-up time depends on the machine's load).
+        assert victim.stdout.readline().strip() == "stepping"
+        time.sleep(rng.uniform(0.1, 1.1))  # mid-step most of the time
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
+        victim.stdout.close()
     steps = sum(check_consistent(env, case) for case in cases)
     assert steps > KILLS  # the stepper really worked between kills

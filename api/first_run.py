@@ -17,6 +17,7 @@ from engine.config import EngineConfig
 from . import audit
 from .errors import ApiError
 from .models import User
+from .schema import SchemaOutOfDate
 from .wiring import build_env
 
 FIRST_ADMIN_ROLE = "security_admin"
@@ -26,7 +27,10 @@ ATTEMPTS = 3
 def greet(config: EngineConfig, *, host: str, port: int, interactive: bool) -> None:
     """Print the addresses; on a database without accounts, help make the first one."""
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
-    env = build_env(dataclasses.replace(config, jobs="inline"))  # creates the schema of a new database
+    try:
+        env = build_env(dataclasses.replace(config, jobs="inline"))  # creates the schema of a new database
+    except SchemaOutOfDate as err:
+        raise click.ClickException(str(err)) from None
     try:
         with env.unit_of_work() as uow:
             accounts = uow.session.scalar(select(func.count()).select_from(User))

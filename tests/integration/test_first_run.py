@@ -154,3 +154,21 @@ def test_the_demo_runs_from_an_empty_folder_after_a_plain_install(installed, tmp
     finally:
         stop(server)
     assert (tmp_path / "yiwang.sqlite3").is_file()  # the embedded default, in the folder it ran in
+
+
+def test_serve_on_a_database_at_an_older_revision_says_to_upgrade_instead_of_a_traceback(tmp_path):
+    from api.schema import ensure_schema
+    from api.wiring import register_tables_and_jobs
+    from engine.db import Base, make_db_engine
+
+    register_tables_and_jobs()
+    db = make_db_engine(f"sqlite:///{tmp_path / 'yiwang.sqlite3'}")
+    ensure_schema(db, Base.metadata)
+    with db.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+    db.dispose()
+    done = subprocess.run([sys.executable, "-m", "api", "serve", "--port", str(free_port())], cwd=tmp_path,
+                          env=clean_env(PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "run `yiwang db upgrade`" in done.stderr

@@ -14,9 +14,10 @@ from api_kit import BPMN, EXAMPLE, bundle_zip
 from engine.models import ProcessDefinition
 from forms.models import FormVersion
 from processes.catalogue import ItemVersion
-from support.paths import EXAMPLES
+from support.paths import DATA, EXAMPLES
 
 REAL_ESTATE = EXAMPLES / "real_estate_transfer"
+WILD = DATA / "engine" / "wild"
 
 BROKEN = b'<?xml version="1.0"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">\n<bpmn:process id="p" isExecutable="true">\n<bpmn:userTask id="t"/>\n</bpmn:definitions>'
 FORM = {"type": "object", "properties": {"name": {"type": "string", "title": "姓名"}}, "required": ["name"]}
@@ -130,6 +131,19 @@ def test_lint_reports_without_storing(as_user, env, example_forms):
     incomplete = bundle_zip(REAL_ESTATE, leave_out=("forms/bdc_review.json",))
     bundle = designer.post("/api/v1/definitions/lint", data=incomplete, content_type="application/zip").get_json()
     assert bundle["ok"] is False and any("bdc_review" in i["message"] for i in bundle["issues"])
+    assert _count(env, ProcessDefinition) == 0
+
+
+@pytest.mark.parametrize("name", ["not_bpmn.xml", "default_namespace_missing.bpmn", "no_decision.dmn"])
+@pytest.mark.parametrize("path", ["/api/v1/definitions", "/api/v1/definitions/lint"])
+def test_xml_that_is_neither_bpmn_nor_dmn_gets_a_located_refusal_not_a_500(as_user, env, path, name):
+    response = as_user("designer1").post(path, data=(WILD / name).read_bytes(), content_type="application/xml",
+                                         query_string={"filename": name})
+    assert response.status_code == (422 if path.endswith("definitions") else 200)
+    assert response.mimetype == ("application/problem+json" if response.status_code == 422 else "application/json")
+    (issue,) = [i for i in response.get_json()["issues"] if i["severity"] == "error"]
+    assert (issue["file"], issue["line"]) == (name, 2)
+    assert issue["code"] in {"not-bpmn", "dmn-no-decision"}
     assert _count(env, ProcessDefinition) == 0
 
 

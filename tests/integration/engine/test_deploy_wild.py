@@ -1,0 +1,102 @@
+"""Files from the wild: each deploys and runs, or is refused naming the element, the line and the reason.
+
+One symptom per test, each with a small file in ``tests/data/engine/wild`` (the corpus
+test, ``test_corpus.py``, runs every file of ``../shared/corpus``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import deploy
+from engine.errors import DeployRejected
+from engine.models import ProcessDefinition
+from support.engine_kit import deploy_files, instance, one_ready, start
+from support.paths import DATA
+
+WILD = DATA / "engine" / "wild"
+
+
+def definitions(env) -> int:
+    with env.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(ProcessDefinition))
+
+
+def refused(env, *names: str) -> list:
+    """Deploy the files; they must be refused with nothing stored, and lint must say the same."""
+    files = {name: (WILD / name).read_bytes() for name in names}
+    with env.unit_of_work() as uow:
+        _, linted = deploy.check_bundle(uow, files)
+    with pytest.raises(DeployRejected) as rejection:
+        deploy.deploy(env.unit_of_work(), files)
+    assert definitions(env) == 0
+    assert rejection.value.issues == [i for i in linted if i.severity == "error"]
+    return rejection.value.issues
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("not_bpmn.xml", "the root element is <foo> (no namespace): neither a BPMN 2.0 nor a DMN document"),
+    ("drawing.svg", "the root element is <svg> in namespace http://www.w3.org/2000/svg"),
+    ("page.xhtml", "the root element is <html> in namespace http://www.w3.org/1999/xhtml"),
+    ("default_namespace_missing.bpmn", "the root element <definitions> has no namespace; a BPMN file declares "
+                                       'xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"'),
+])
+def test_well_formed_xml_that_is_not_bpmn_is_refused_saying_what_it_is(env, name, says):
+    (issue,) = refused(env, name)
+    assert (issue.code, issue.file, issue.line) == ("not-bpmn", name, 2)
+    assert issue.message.startswith(says)
+
+
+@pytest.mark.parametrize(("name", "line", "says"), [
+    ("undeclared_prefix.bpmn", 5, "Namespace prefix camunda on extra is not defined"),
+    ("undeclared_attribute_prefix.bpmn", 5, "Namespace prefix camunda for candidateGroups on userTask is not defined"),
+    ("page.html", None, "document type declarations (<!DOCTYPE ...>) are not allowed"),
+])
+def test_xml_that_does_not_parse_is_refused_at_its_line(env, name, line, says):
+    (issue,) = refused(env, name)
+    assert (issue.code, issue.line) == ("xml-rejected", line)
+    assert says in issue.message
+
+
+def test_a_dmn_file_without_a_decision_is_refused(env):
+    issues = refused(env, "fee_rule.bpmn", "no_decision.dmn")
+    assert [(i.code, i.element_id, i.file) for i in issues] == [
+        ("dmn-no-decision", "defs_empty", "no_decision.dmn"), ("decision-unknown", "decide_fee", "fee_rule.bpmn")]
+
+
+def test_a_business_rule_task_naming_a_decision_the_bundle_lacks_is_refused_at_the_task(env):
+    (issue,) = refused(env, "fee_rule.bpmn")
+    assert (issue.code, issue.element_id, issue.line) == ("decision-unknown", "decide_fee", 8)
+    assert "'fee'" in issue.message
+
+
+def test_a_decision_table_cell_that_imports_a_module_is_refused_at_deploy(env):
+    """Issue 16, finding 10: such a table used to deploy, and every case reaching it then failed."""
+    issues = refused(env, "fee_rule.bpmn", "fee_import.dmn")
+    assert [(i.code, i.element_id, i.line, i.file) for i in issues] == [
+        ("expression-rejected", "r_company_in", 11, "fee_import.dmn"),
+        ("expression-rejected", "r_other_out", 16, "fee_import.dmn"),
+    ]
+    assert all("__import__" in i.message for i in issues)
+
+
+def test_feel_cells_and_unsupported_hit_policies_are_refused_with_their_reason(env):
+    issues = refused(env, "fee_rule.bpmn", "fee_feel.dmn")
+    assert [(i.code, i.element_id) for i in issues] == [
+        ("dmn-unsupported", "fee_table"), ("expression-rejected", "r_mid_in")]
+    assert "hit policy PRIORITY is not supported" in issues[0].message
+
+
+def test_a_decision_without_a_decision_table_is_refused(env):
+    (issue,) = refused(env, "fee_rule.bpmn", "fee_literal.dmn")
+    assert (issue.code, issue.element_id) == ("dmn-unsupported", "fee")
+    assert "no decision table" in issue.message
+
+
+@pytest.mark.parametrize(("area", "fee"), [(500, 200), (5000, 50)])
+def test_a_dmn_file_with_its_own_namespace_prefix_decides_like_any_other(env, area, fee):
+    deploy_files(env, WILD / "fee_rule.bpmn", WILD / "fee_prefixed.dmn")
+    case = start(env, "fee_rule", {"area": area})
+    assert one_ready(env, case, "pay")
+    assert instance(env, case)["data"]["fee"] == fee

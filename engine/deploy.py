@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from . import camunda, dmn, lint, runtime
 from .spiff_validation import spiff_validation_issues
 from .errors import DeployRejected, LintIssue
+from .flow_ids import give_flow_ids
 from .models import ProcessDefinition
 from .parser import YIWANG_NS, RuleTaskParser, YiwangParser
 from .specs import dump_specs
@@ -66,6 +67,7 @@ def check_bundle(uow, files: dict[str, bytes]) -> tuple[_ParsedBundle, list[Lint
             continue
         if _is_bpmn(root):
             roots[filename] = root
+            issues.extend(give_flow_ids(root, filename))
             issues.extend(_with_file(camunda.normalize(root), filename))
             issues.extend(lint.lint_tree(root, filename, form_keys=form_keys,
                                          scripts_enabled=env.config.scripts_enabled))

@@ -17,7 +17,8 @@ Codes (E = error, W = warning):
     juel-unsupported E,
     juel-not-normalized E, time-limit-invalid E, script-task-disabled E,
     unknown-form-key E, call-activity-no-target E, spiff-validation E,
-    spiff-rejected E, spiff-warning W.
+    spiff-rejected E, spiff-warning W; and from :mod:`engine.lint_names`: event-ref-unknown E,
+    reserved-id E.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .camunda import (
 from .errors import ExpressionRejected, LintIssue
 from .expressions import check_expression
 from .juel import JuelUnsupported, has_juel, translate_juel
+from .lint_names import event_reference_issues, reserved_id_issues
 from .task_attributes import (
     expression_in,
     lane_index,
@@ -136,6 +138,8 @@ def lint_tree(
         _check_call_activities,
     ]
     issues = [issue for check in checks for issue in check(doc)]
+    issues.extend(reserved_id_issues(root, filename))
+    issues.extend(event_reference_issues(root, doc.executable, filename))
     issues.extend(_check_scripts(doc, scripts_enabled))
     if form_keys is not None:
         issues.extend(_check_form_keys(doc, form_keys))

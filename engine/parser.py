@@ -29,6 +29,7 @@ from SpiffWorkflow.spiff.parser.task_spec import (
 from SpiffWorkflow.spiff.specs.defaults import ScriptTask, ServiceTask
 
 from .event_subprocess import EventSubprocessSpec, install_process_end, is_interrupting
+from .multi_instance import CheckedParallelMultiInstance, CheckedSequentialMultiInstance
 from .task_attributes import read_task_extensions
 
 YIWANG_NS = "urn:yiwang:bpmn:1.0"
@@ -53,6 +54,9 @@ class DeferredScriptTask(ScriptTask):
 
 class _YiwangExtensions:
     """Adds our normalised attributes next to SpiffWorkflow's own extensions."""
+
+    PARALLEL_MI_CLASS = CheckedParallelMultiInstance
+    SEQUENTIAL_MI_CLASS = CheckedSequentialMultiInstance
 
     def parse_extensions(self, node=None):
         node = self.node if node is None else node

@@ -19,12 +19,12 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 
-from . import camunda, dmn, lint, runtime
+from . import call_graph, camunda, dmn, lint, runtime
 from .spiff_validation import spiff_validation_issues
 from .errors import DeployRejected, LintIssue
 from .flow_ids import give_flow_ids
 from .models import ProcessDefinition
-from .parser import YIWANG_NS, RuleTaskParser, YiwangParser
+from .parser import RuleTaskParser, YiwangParser
 from .specs import dump_specs
 from .task_kinds import is_timer
 from .xml_safety import parse_xml
@@ -83,6 +83,7 @@ def check_bundle(uow, files: dict[str, bytes]) -> tuple[_ParsedBundle, list[Lint
                 issues.extend(spiff_validation_issues(root, filename, parser=parser))
     bundle = _ParsedBundle(parser, roots, issues)
     issues.extend(_call_activity_issues(uow, bundle))
+    issues.extend(call_graph.cycle_issues(uow.session, {n: r for n, r in roots.items() if _is_bpmn(r)}))
     return bundle, issues
 
 
@@ -228,10 +229,7 @@ def _binding_of(bundle, element_id: str) -> Any:
     for root in bundle.roots.values():
         found = root.xpath("//*[@id=$id]", id=element_id)
         if found:
-            raw = found[0].get(f"{{{YIWANG_NS}}}calledVersion") or found[0].get(
-                "{http://camunda.org/schema/1.0/bpmn}calledElementVersion"
-            )
-            return int(raw) if raw and raw.isdigit() else "latest"
+            return call_graph.binding_of(found[0])
     return "latest"
 
 

@@ -9,7 +9,7 @@ parties) are only reported as such: nothing inside them is checked.
 
 Codes (E = error, W = warning):
     not-bpmn E, duplicate-id E, no-executable-process E, process-not-executable W,
-    no-start-event E, subprocess-start-events E, subprocess-no-end-event E,
+    no-start-event E, subprocess-start-events E,
     unsupported-element E (W for descriptive collaboration parts), loop-incomplete E,
     sequence-flow-dangling E, implicit-split E, condition-ignored W,
     gateway-flow-unconditioned E, gateway-default-invalid E, gateway-no-default W,
@@ -180,8 +180,6 @@ def _check_subprocesses(doc: _Document) -> Iterator[LintIssue]:
         elif len(starts) > 1:
             yield doc.issue("subprocess-start-events", f"subprocess has {len(starts)} start events; "
                             "exactly one is supported", sub)
-        if sub.find(bpmn_tag("endEvent")) is None:
-            yield doc.issue("subprocess-no-end-event", "subprocess has no end event", sub)
 
 
 def _check_elements(doc: _Document) -> Iterator[LintIssue]:
@@ -313,8 +311,8 @@ def _check_reachability(doc: _Document) -> Iterator[LintIssue]:
                 yield doc.issue("unreachable-node", "no path from a start event reaches this element", node,
                                 "warning")
             elif node.get("id") not in sources and _is_dead_end(node, scope):
-                yield doc.issue("dead-end", "no flow leaves this element, so its path ends here without an end "
-                                "event", node, "warning")
+                yield doc.issue("dead-end", "no flow leaves this element: its path ends here (an implicit end, "
+                                "as if an end event followed)", node, "warning")
 
 
 def _is_event_subprocess(node: etree._Element) -> bool:

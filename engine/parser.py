@@ -8,6 +8,8 @@
   failing remote system becomes a retryable incident instead of a failed step.
 * Event subprocesses are parsed into :class:`~engine.event_subprocess.EventSubprocessSpec`
   listeners started with their process, whatever event starts them.
+* A path that stops at an element without outgoing flows ends its (sub)process there
+  (:mod:`engine.implicit_end`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.parser.task_parsers import SubprocessParser as SubprocessSpecLookup
 from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import (
@@ -29,6 +30,7 @@ from SpiffWorkflow.spiff.parser.task_spec import (
 from SpiffWorkflow.spiff.specs.defaults import ScriptTask, ServiceTask
 
 from .event_subprocess import EventSubprocessSpec, install_process_end, is_interrupting
+from .implicit_end import connect_implicit_ends, subprocess_spec
 from .multi_instance import CheckedParallelMultiInstance, CheckedSequentialMultiInstance
 from .task_attributes import read_task_extensions
 
@@ -77,16 +79,17 @@ class SubprocessParser(_YiwangExtensions, SubWorkflowParser):
     """Embedded subprocesses, and event subprocesses (``triggeredByEvent="true"``)."""
 
     def create_task(self):
-        if self.node.get("triggeredByEvent") != "true":
-            return super().create_task()
         extensions = self.parse_extensions()
+        scripts = {"prescript": extensions.get("preScript"), "postscript": extensions.get("postScript")}
+        if self.node.get("triggeredByEvent") != "true":
+            return self.spec_class(self.spec, self.bpmn_id, subworkflow_spec=subprocess_spec(self), **scripts,
+                                   **self.bpmn_attributes)
         return EventSubprocessSpec(
             self.spec,
             self.bpmn_id,
-            subworkflow_spec=SubprocessSpecLookup.get_subprocess_spec(self),
+            subworkflow_spec=subprocess_spec(self),
             interrupting=is_interrupting(self.node),
-            prescript=extensions.get("preScript"),
-            postscript=extensions.get("postScript"),
+            **scripts,
             **self.bpmn_attributes,
         )
 
@@ -169,6 +172,7 @@ class YiwangProcessParser(SpiffProcessParser):
             start.connect(listener)
             listener.connect(self.spec.end)
         start.trigger_specs = []
+        connect_implicit_ends(self)
 
 
 class YiwangParser(SpiffBpmnParser):
@@ -182,6 +186,9 @@ class YiwangParser(SpiffBpmnParser):
         full_tag("userTask"): (HumanTaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
         full_tag("manualTask"): (TaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("manualTask")][1]),
         full_tag("subProcess"): (SubprocessParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
+        full_tag("transaction"): (
+            SubprocessParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("transaction")][1],
+        ),
         full_tag("callActivity"): (CallParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("callActivity")][1]),
         full_tag("businessRuleTask"): (
             RuleTaskParser,

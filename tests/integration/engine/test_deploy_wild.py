@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from engine import deploy
 from engine.errors import DeployRejected
 from engine.models import ProcessDefinition
-from support.engine_kit import complete, deploy_files, history, instance, one_ready, start
+from support.engine_kit import assert_survives_restart, complete, deploy_files, history, instance, one_ready, start
 from support.paths import DATA
 
 WILD = DATA / "engine" / "wild"
@@ -124,3 +124,17 @@ def test_sequence_flows_without_ids_get_stable_ids_and_the_case_follows_them(env
     complete(env, one_ready(env, case, "issue"))
     assert instance(env, case)["status"] == "completed"
     assert [h["element_id"] for h in history(env, case) if h["action"] == "instance.completed"] == ["done"]
+
+
+def test_a_process_and_a_subprocess_without_end_events_end_where_their_paths_stop(env):
+    """An implicit end (BPMN allows it): was refused for subprocesses, and a case waited forever."""
+    result = deploy_files(env, WILD / "implicit_end.bpmn")
+    assert {w.element_id for w in result.warnings if w.code == "dead-end"} == {"check", "sign", "notify"}
+    case = start(env, "implicit_end", {"applicant": "zhang3"})
+    complete(env, one_ready(env, case, "check"), {"complete": True})
+    complete(env, one_ready(env, case, "sign"))
+    assert instance(env, case)["status"] == "running"
+    assert_survives_restart(env, case)
+    complete(env, one_ready(env, case, "notify"))
+    view = instance(env, case)
+    assert (view["status"], view["data"]) == ("completed", {"applicant": "zhang3", "complete": True})

@@ -104,12 +104,16 @@ def test_process_without_start_event():
     [
         ('<bpmn:userTask id="x" /><bpmn:endEvent id="e" />', "no-start-event"),
         ('<bpmn:startEvent id="s1" /><bpmn:startEvent id="s2" /><bpmn:endEvent id="e" />', "subprocess-start-events"),
-        ('<bpmn:startEvent id="s1" />', "subprocess-no-end-event"),
     ],
 )
-def test_embedded_subprocess_needs_one_start_and_an_end(inner, code):
+def test_embedded_subprocess_needs_exactly_one_start(inner, code):
     text = bpmn(simple(f'<bpmn:subProcess id="task">\n{inner}\n</bpmn:subProcess>'))
     assert_issue(text, lint(text), code, "task")
+
+
+def test_a_subprocess_without_an_end_event_ends_implicitly_and_is_not_refused():
+    text = bpmn(simple('<bpmn:subProcess id="task">\n<bpmn:startEvent id="s1" />\n</bpmn:subProcess>'))
+    assert [i.code for i in lint(text) if i.severity == "error"] == []
 
 
 @pytest.mark.parametrize(

@@ -67,8 +67,9 @@ SUPPORTED_FLOW_NODES = frozenset(
     etree.QName(tag).localname
     for tag in {**BpmnParser.PARSER_CLASSES, **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES}
 )
-# Event definitions SpiffWorkflow reads per event type; any other is silently dropped
-# (an error start event, for instance, would make its event subprocess start at once).
+# Event definitions SpiffWorkflow reads per event type; any other is silently dropped (an error
+# start event, for instance, would make its event subprocess start at once: engine.parser reads
+# error and escalation start events of event subprocesses, see _EVENT_SUBPROCESS_ONLY).
 SUPPORTED_EVENT_DEFINITIONS = {
     "startEvent": {"message", "signal", "timer", "conditional"},
     "endEvent": {"message", "cancel", "error", "escalation", "terminate"},
@@ -76,6 +77,8 @@ SUPPORTED_EVENT_DEFINITIONS = {
     "intermediateThrowEvent": {"escalation", "message", "signal"},
     "boundaryEvent": {"cancel", "error", "escalation", "message", "signal", "timer", "conditional"},
 }
+# Start events that only an event subprocess may have.
+_EVENT_SUBPROCESS_ONLY = frozenset({"error", "escalation"})
 CONTAINERS = frozenset({"process", "subProcess", "transaction", "adHocSubProcess"})
 GATEWAYS_WITH_CONDITIONS = frozenset({"exclusiveGateway", "inclusiveGateway"})
 # Nodes SpiffWorkflow lets have several outgoing flows.
@@ -204,9 +207,13 @@ def _check_elements(doc: _Document) -> Iterator[LintIssue]:
 
 def _check_event_definitions(doc: _Document, node: etree._Element, name: str) -> Iterator[LintIssue]:
     definitions = [local_name(c) for c in node if local_name(c).endswith("EventDefinition")]
+    in_event_subprocess = _is_event_subprocess(node.getparent())
     for definition in definitions:
         kind = definition[: -len("EventDefinition")]
-        if kind not in SUPPORTED_EVENT_DEFINITIONS[name]:
+        if name == "startEvent" and kind in _EVENT_SUBPROCESS_ONLY and not in_event_subprocess:
+            yield doc.issue("unsupported-element", f"{kind} startEvents start event subprocesses only", node)
+        elif kind not in SUPPORTED_EVENT_DEFINITIONS[name] and not (
+                name == "startEvent" and kind in _EVENT_SUBPROCESS_ONLY):
             yield doc.issue("unsupported-element", f"{kind} {name}s are not supported", node)
     if node.find(bpmn_tag("eventDefinitionRef")) is not None:
         yield doc.issue("unsupported-element", "eventDefinitionRef (shared event definitions) is not supported", node)

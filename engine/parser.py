@@ -17,7 +17,20 @@ from __future__ import annotations
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CONDITIONAL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TIMER_EVENT_XPATH,
+)
+from SpiffWorkflow.spiff.parser.event_parsers import (
+    SpiffBoundaryEventParser,
+    SpiffEndEventParser,
+    SpiffIntermediateThrowEventParser,
+    SpiffStartEventParser,
+)
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import (
     BusinessRuleTaskParser,
@@ -31,6 +44,7 @@ from SpiffWorkflow.spiff.specs.defaults import ScriptTask, ServiceTask
 
 from .event_subprocess import EventSubprocessSpec, install_process_end, is_interrupting
 from .implicit_end import connect_implicit_ends, subprocess_spec
+from .scoped_events import ScopedCodeEvents
 from .multi_instance import CheckedParallelMultiInstance, CheckedSequentialMultiInstance
 from .task_attributes import read_task_extensions
 
@@ -109,8 +123,28 @@ class ScriptParser(_YiwangExtensions, ScriptTaskParser):
     pass
 
 
-class StartParser(_YiwangExtensions, SpiffStartEventParser):
-    """Start events carry the application form's key."""
+class StartParser(ScopedCodeEvents, _YiwangExtensions, SpiffStartEventParser):
+    """Start events carry the application form's key; in event subprocesses they may catch errors and escalations."""
+
+    def create_task(self):
+        kinds = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH]
+        if self.node.getparent().get("triggeredByEvent") == "true":
+            kinds += [ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH]
+        task = self._create_task(self.get_event_definition(kinds))
+        self.spec.start.connect(task)
+        return task
+
+
+class EndParser(ScopedCodeEvents, SpiffEndEventParser):
+    """End events throw errors and escalations to their own scope (engine.scoped_events)."""
+
+
+class BoundaryParser(ScopedCodeEvents, SpiffBoundaryEventParser):
+    """Boundary events catch the scoped errors and escalations."""
+
+
+class ThrowParser(ScopedCodeEvents, SpiffIntermediateThrowEventParser):
+    """Intermediate throw events throw escalations to their own scope."""
 
 
 class ServiceParser(_YiwangExtensions, SpiffTaskParser):
@@ -195,6 +229,11 @@ class YiwangParser(SpiffBpmnParser):
             SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")][1],
         ),
         full_tag("startEvent"): (StartParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
+        full_tag("endEvent"): (EndParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("endEvent")][1]),
+        full_tag("boundaryEvent"): (
+            BoundaryParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("boundaryEvent")][1]),
+        full_tag("intermediateThrowEvent"): (
+            ThrowParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("intermediateThrowEvent")][1]),
         full_tag("scriptTask"): (ScriptParser, DeferredScriptTask),
         full_tag("serviceTask"): (ServiceParser, DeferredServiceTask),
     }

@@ -20,8 +20,11 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import CodeEventDefinition
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
+
+from .scoped_events import catch_in_scope
 
 
 # Far deeper than any drawn process nests (process, subprocess, multi-instance, call ...).
@@ -48,6 +51,13 @@ class YiwangWorkflow(BpmnWorkflow):
             return self.get_task_from_id(task_id if isinstance(task_id, UUID) else UUID(task_id))
         except TaskNotFoundException:
             return None
+
+    def catch(self, event):
+        """Errors and escalations also start the event subprocess of their scope (see catch_in_scope)."""
+        if event.target is not None and isinstance(event.event_definition, CodeEventDefinition):
+            if catch_in_scope(self, event):
+                return
+        super().catch(event)
 
     def create_subprocess(self, my_task, spec_name):
         if my_task.workflow.depth + 1 > MAX_SUBPROCESS_DEPTH:

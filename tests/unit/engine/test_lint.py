@@ -141,15 +141,23 @@ def test_signal_end_event_is_unsupported():
     assert_issue(text, lint(text), "unsupported-element", "end")
 
 
-def test_error_start_event_would_start_its_event_subprocess_at_once():
-    text = bpmn(simple() + """
+@pytest.mark.parametrize("kind", ["error", "escalation"])
+def test_error_and_escalation_start_events_start_event_subprocesses(kind):
+    text = bpmn(simple() + f"""
 <bpmn:subProcess id="on_error" triggeredByEvent="true">
-  <bpmn:startEvent id="caught"><bpmn:errorEventDefinition /></bpmn:startEvent>
+  <bpmn:startEvent id="caught"><bpmn:{kind}EventDefinition /></bpmn:startEvent>
   <bpmn:endEvent id="handled" />
   <bpmn:sequenceFlow id="fe" sourceRef="caught" targetRef="handled" />
 </bpmn:subProcess>""")
-    issue = assert_issue(text, lint(text), "unsupported-element", "caught")
-    assert "error startEvent" in issue.message
+    assert [i for i in lint(text) if i.severity == "error"] == []
+
+
+@pytest.mark.parametrize("kind", ["error", "escalation"])
+def test_error_and_escalation_start_events_outside_event_subprocesses_are_refused(kind):
+    text = bpmn(simple().replace('<bpmn:startEvent id="start" />',
+                                 f'<bpmn:startEvent id="start"><bpmn:{kind}EventDefinition /></bpmn:startEvent>'))
+    issue = assert_issue(text, lint(text), "unsupported-element", "start")
+    assert f"{kind} startEvents start event subprocesses only" in issue.message
 
 
 def test_boundary_event_needs_a_definition():

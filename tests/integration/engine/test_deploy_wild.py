@@ -138,3 +138,10 @@ def test_a_process_and_a_subprocess_without_end_events_end_where_their_paths_sto
     complete(env, one_ready(env, case, "notify"))
     view = instance(env, case)
     assert (view["status"], view["data"]) == ("completed", {"applicant": "zhang3", "complete": True})
+
+
+def test_a_signal_event_with_neither_a_reference_nor_a_name_is_refused(env):
+    """It deployed, and the first start failed storing a waiting signal without a name (a 500)."""
+    (issue,) = refused(env, "signal_unnamed.bpmn")
+    assert (issue.code, issue.element_id, issue.line) == ("event-ref-unknown", "stop", 8)
+    assert "the signal event names no signal" in issue.message

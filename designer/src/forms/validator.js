@@ -2,6 +2,7 @@
 // runs under a Content-Security-Policy without 'unsafe-eval'. The server validates again and
 // is the authority; its errors come back as JSON pointers (see api.extraErrorsFrom).
 import { Validator } from '@cfworker/json-schema';
+import { withBrowserPatterns } from './patterns.js';
 
 const WRAPPERS = new Set(['properties', 'items', 'prefixItems', 'allOf', 'anyOf', 'oneOf', 'if', 'then', 'else',
   '$ref', 'dependentSchemas', 'additionalProperties', 'unevaluatedProperties', 'not', 'contains']);
@@ -11,7 +12,7 @@ function compile(schema, rootSchema) {
   const full = rootSchema && rootSchema !== schema
     ? { ...schema, $defs: rootSchema.$defs, definitions: rootSchema.definitions } : schema;
   const key = JSON.stringify(full);
-  if (!cache.has(key)) cache.set(key, new Validator(full, '2020-12', false));
+  if (!cache.has(key)) cache.set(key, new Validator(withBrowserPatterns(full), '2020-12', false));
   return cache.get(key);
 }
 

@@ -1,14 +1,18 @@
 """``python -m bench.corpus_report``: what every file of ``../shared/corpus`` comes to, and the pages about it.
 
-Runs each file through ``tests/support/corpus_kit.py`` (lint, deploy, start and drive on
-a fresh SQLite database) and writes:
+Runs each BPMN file through ``tests/support/corpus_kit.py`` (lint, deploy, start and drive
+on a fresh SQLite database) and the JSON-Schema-Test-Suite through
+``tests/support/schema_suite_kit.py`` (the form validator), and writes:
 
-* ``tests/data/engine/corpus_outcomes.json``: the label of every file, which the corpus
+* ``tests/data/engine/corpus_outcomes.json``: the label of every BPMN file, which the corpus
   test (``tests/integration/engine/test_corpus.py``) expects;
-* the generated part of ``docs/interoperability.md`` (between its ``corpus`` markers):
-  counts per corpus, refusals by code, and one row per file with its first reason.
+* ``tests/data/forms/json_schema_suite.json``: the suite's result, which
+  ``tests/unit/forms/test_json_schema_suite.py`` expects;
+* the generated parts of ``docs/interoperability.md`` (between their markers): counts per
+  corpus, refusals by code, one row per BPMN file with its first reason; the suite's pass
+  rate, refusals by reason and every failing test.
 
-``--check`` writes nothing and exits 1 when either file would change.
+``--check`` writes nothing and exits 1 when any of them would change.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from support.corpus_kit import CORPORA, OUTCOMES, Outcome, corpus_files, outcome, relative  # noqa: E402
+from support.schema_suite_kit import PARTS, RECORDED, run_suite  # noqa: E402
 
 DOC = REPO / "docs" / "interoperability.md"
 BEGIN, END = "<!-- corpus:begin (python -m bench.corpus_report) -->", "<!-- corpus:end -->"
+SUITE_BEGIN, SUITE_END = "<!-- schema-suite:begin (python -m bench.corpus_report) -->", "<!-- schema-suite:end -->"
 
 
 def run_all() -> tuple[dict[str, Outcome], float]:
@@ -91,8 +97,29 @@ def section(results: dict[str, Outcome]) -> str:
     return "\n".join(lines)
 
 
-def render_doc(current: str, generated: str) -> str:
-    start, end = current.index(BEGIN), current.index(END) + len(END)
+def suite_section(recorded: dict) -> str:
+    """The JSON-Schema-Test-Suite's pass rate per part, its refusals by reason and every failing test."""
+    lines = [SUITE_BEGIN, "", "| part | tests | of accepted schemas: passed | failed | pass rate | refused schemas' tests |",
+             "|---|---|---|---|---|---|"]
+    for part in PARTS:
+        result = recorded[part]
+        passed, failed = result["passed"], len(result["failed"])
+        refused = sum(result["refused"].values())
+        rate = f"{100 * passed / (passed + failed):.1f} %" if passed + failed else "-"
+        lines.append(f"| {part} | {passed + failed + refused} | {passed} | {failed} | {rate} | {refused} |")
+    for part in PARTS:
+        result = recorded[part]
+        lines += ["", f"#### {part}: refused, by reason", "", "| reason | tests |", "|---|---|"]
+        lines += [f"| {_cell(r)} | {n} |" for r, n in sorted(result["refused"].items(), key=lambda x: (-x[1], x[0]))]
+        lines += ["", f"<details><summary>{part}: the {len(result['failed'])} failing tests</summary>", ""]
+        lines += [f"* {_cell(f)}" for f in result["failed"]]
+        lines += ["", "</details>"]
+    lines += ["", SUITE_END]
+    return "\n".join(lines)
+
+
+def render_doc(current: str, generated: str, begin: str = BEGIN, end_marker: str = END) -> str:
+    start, end = current.index(begin), current.index(end_marker) + len(end_marker)
     return current[:start] + generated + current[end:]
 
 
@@ -102,15 +129,19 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     results, seconds = run_all()
     labels = json.dumps({name: r.label for name, r in sorted(results.items())}, ensure_ascii=False, indent=1) + "\n"
+    suite = run_suite().to_dict()
+    suite_json = json.dumps(suite, ensure_ascii=False, indent=1) + "\n"
     doc = render_doc(DOC.read_text(encoding="utf-8"), section(results))
+    doc = render_doc(doc, suite_section(suite), SUITE_BEGIN, SUITE_END)
     print(f"{len(results)} files in {seconds:.1f} s", file=sys.stderr)
+    outputs = ((OUTCOMES, labels), (RECORDED, suite_json), (DOC, doc))
     if args.check:
-        stale = [p for p, text in ((OUTCOMES, labels), (DOC, doc)) if p.read_text(encoding="utf-8") != text]
+        stale = [p for p, text in outputs if not p.exists() or p.read_text(encoding="utf-8") != text]
         for path in stale:
             print(f"{path.relative_to(REPO)} is stale", file=sys.stderr)
         return 1 if stale else 0
-    OUTCOMES.write_text(labels, encoding="utf-8")
-    DOC.write_text(doc, encoding="utf-8")
+    for path, text in outputs:
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

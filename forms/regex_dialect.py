@@ -29,7 +29,21 @@ import re2
 WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
              "\u2028\u2029\u202f\u205f\u3000\ufeff"
 
-_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|[pP]\{[^}]*\}|[pP][A-Za-z]|.)",
+# Unicode general categories by their long names and the aliases a browser accepts, as RE2 spells
+# them (it knows the short names only); a browser knows every spelling (designer/src/forms/patterns.js).
+GENERAL_CATEGORIES = {
+    "Other": "C", "Control": "Cc", "cntrl": "Cc", "Format": "Cf", "Unassigned": "Cn", "Private_Use": "Co",
+    "Surrogate": "Cs", "Letter": "L", "Cased_Letter": "LC", "Lowercase_Letter": "Ll", "Modifier_Letter": "Lm",
+    "Other_Letter": "Lo", "Titlecase_Letter": "Lt", "Uppercase_Letter": "Lu", "Mark": "M", "Combining_Mark": "M",
+    "Spacing_Mark": "Mc", "Enclosing_Mark": "Me", "Nonspacing_Mark": "Mn", "Number": "N", "Decimal_Number": "Nd",
+    "digit": "Nd", "Letter_Number": "Nl", "Other_Number": "No", "Punctuation": "P", "punct": "P",
+    "Connector_Punctuation": "Pc", "Dash_Punctuation": "Pd", "Close_Punctuation": "Pe",
+    "Final_Punctuation": "Pf", "Initial_Punctuation": "Pi", "Other_Punctuation": "Po", "Open_Punctuation": "Ps",
+    "Symbol": "S", "Currency_Symbol": "Sc", "Modifier_Symbol": "Sk", "Math_Symbol": "Sm", "Other_Symbol": "So",
+    "Separator": "Z", "Line_Separator": "Zl", "Paragraph_Separator": "Zp", "Space_Separator": "Zs",
+}
+
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|[pP]\{[^}]*\}|[pP][A-Za-z]|c[A-Za-z]|.)",
                      re.DOTALL)
 _PROPERTY = re.compile(r"\\([pP])(?:\{(?:(?:Script|sc|General_Category|gc)=)?([^}=]*)\}|([A-Za-z]))")
 
@@ -78,6 +92,9 @@ def _class(pattern: str, index: int):
 
 
 def _code_point(escape: str) -> str:
+    """``\\uXXXX``, ``\\u{X...}`` or ``\\cX`` as RE2's ``\\x{...}``."""
+    if escape.startswith("\\c"):
+        return f"\\x{{{ord(escape[2]) % 32:x}}}"
     digits = escape[2:].strip("{}")
     return f"\\x{{{digits}}}"
 
@@ -100,7 +117,7 @@ def to_re2(pattern: str) -> str:
             out.append(f"[{_members(WHITESPACE)}]")
         elif token == "\\S":
             out.append(f"[^{_members(WHITESPACE)}]")
-        elif token.startswith("\\u"):
+        elif token.startswith(("\\u", "\\c")):
             out.append(_code_point(token))
         elif token.startswith(("\\p", "\\P")):
             out.append(re2_property(token))
@@ -116,10 +133,11 @@ def _class_for_re2(token: _Class) -> str:
             body.append(_members(WHITESPACE))
         elif item == "\\S":
             not_space = True
-        elif item.startswith("\\u"):
+        elif item.startswith(("\\u", "\\c")):
             body.append(_code_point(item))
         elif item.startswith(("\\p", "\\P")):
-            body.append(re2_property(item))
+            translated = re2_property(item)
+            body.append(translated[1:-1] if translated.startswith("[") else translated)
         else:
             body.append(item)
     rest = "".join(body)
@@ -133,12 +151,14 @@ def _class_for_re2(token: _Class) -> str:
 
 
 def re2_property(escape: str) -> str:
-    """``\\p{Script=Han}`` / ``\\p{gc=L}`` / ``\\pL`` as RE2 names them: ``\\p{Han}``, ``\\p{L}``."""
+    """``\\p{Script=Han}`` / ``\\p{gc=L}`` / ``\\p{Letter}`` / ``\\pL`` as RE2 names them: ``\\p{Han}``, ``\\p{L}``."""
     found = _PROPERTY.fullmatch(escape)
     if not found:
         return escape
     kind, name = found.group(1), found.group(2) or found.group(3)
-    return f"\\{kind}{{{name}}}"
+    if name == "ASCII":
+        return "[[:ascii:]]" if kind == "p" else "[[:^ascii:]]"
+    return f"\\{kind}{{{GENERAL_CATEGORIES.get(name, name)}}}"
 
 
 def browser_property(escape: str) -> str:
@@ -147,7 +167,7 @@ def browser_property(escape: str) -> str:
     if not found:
         return escape
     kind, name = found.group(1), found.group(2) or found.group(3)
-    if len(name) <= 2 or name in ("Any", "ASCII"):
+    if len(name) <= 2 or name in GENERAL_CATEGORIES or name in ("Any", "ASCII"):
         return f"\\{kind}{{{name}}}"
     return f"\\{kind}{{Script={name}}}"
 
@@ -163,6 +183,8 @@ def to_analysis(pattern: str, universe: frozenset[str]) -> str:
             return members(item) or "\\ue000"  # matches no sample: a private-use character
         if item.startswith("\\u{"):
             return f"\\U{int(item[3:-1], 16):08x}"
+        if item.startswith("\\c"):
+            return f"\\x{ord(item[2]) % 32:02x}"
         return item
 
     out = []

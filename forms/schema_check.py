@@ -218,8 +218,14 @@ def _size_problems(schema: Any, document: str) -> list[SchemaProblem]:
     return []
 
 
-def schema_problems(schema: Any, ui_schema: Any = None) -> list[SchemaProblem]:
-    """Every authoring problem in a form schema and its UI schema (empty when fine)."""
+def schema_problems(schema: Any, ui_schema: Any = None, *, whole_form: bool = True) -> list[SchemaProblem]:
+    """Every authoring problem in a form schema and its UI schema (empty when fine).
+
+    ``whole_form=False`` checks a schema as one field of a form: it need not be an object
+    (``true`` and ``false`` are schemas too). The JSON-Schema-Test-Suite is run so.
+    """
+    if isinstance(schema, bool) and not whole_form:
+        return []
     if not isinstance(schema, dict):
         return [SchemaProblem("", "a form schema must be a JSON object")]
     problems = _size_problems(schema, "schema")
@@ -231,7 +237,8 @@ def schema_problems(schema: Any, ui_schema: Any = None) -> list[SchemaProblem]:
         SchemaProblem(to_pointer(e.absolute_path), f"not valid JSON Schema: {e.message}")
         for e in _meta_validator().iter_errors(schema)
     ]
-    problems += _root_problems(schema)
+    if whole_form:
+        problems += _root_problems(schema)
     for node in walk.iter_subschemas(schema):
         problems += _check_keywords(node, schema)
         problems += _check_required(node, schema)

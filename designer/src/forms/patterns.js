@@ -4,11 +4,18 @@
 // rule as forms/regex_dialect.py's browser_property; tests/unit/forms/test_form_patterns.py
 // runs both on the same patterns). \s needs nothing: the browser's is the definition the
 // server adopts (ECMAScript white space and line terminators, U+3000 included).
+const GENERAL_CATEGORIES = new Set(['Other', 'Control', 'cntrl', 'Format', 'Unassigned', 'Private_Use',
+  'Surrogate', 'Letter', 'Cased_Letter', 'Lowercase_Letter', 'Modifier_Letter', 'Other_Letter', 'Titlecase_Letter',
+  'Uppercase_Letter', 'Mark', 'Combining_Mark', 'Spacing_Mark', 'Enclosing_Mark', 'Nonspacing_Mark', 'Number',
+  'Decimal_Number', 'digit', 'Letter_Number', 'Other_Number', 'Punctuation', 'punct', 'Connector_Punctuation',
+  'Dash_Punctuation', 'Close_Punctuation', 'Final_Punctuation', 'Initial_Punctuation', 'Other_Punctuation',
+  'Open_Punctuation', 'Symbol', 'Currency_Symbol', 'Modifier_Symbol', 'Math_Symbol', 'Other_Symbol', 'Separator',
+  'Line_Separator', 'Paragraph_Separator', 'Space_Separator']);
 const PROPERTY = /\\([pP])(?:\{(?:(?:Script|sc|General_Category|gc)=)?([^}=]*)\}|([A-Za-z]))/g;
 
 function property(match, kind, braced, single) {
   const name = braced ?? single;
-  if (name.length <= 2 || name === 'Any' || name === 'ASCII') return `\\${kind}{${name}}`;
+  if (name.length <= 2 || GENERAL_CATEGORIES.has(name) || name === 'Any' || name === 'ASCII') return `\\${kind}{${name}}`;
   return `\\${kind}{Script=${name}}`;
 }
 

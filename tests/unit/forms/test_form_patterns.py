@@ -36,6 +36,10 @@ CASES = [
     ("^[^\\s]+$", ["ab", "a\u3000"]),
     ("^[\\u4e00-\\u9fa5]{2,4}$", ["张三", "abc"]),
     ("^\\u{1F600}$", ["\U0001f600", "x"]),
+    ("^\\p{Letter}cole$", ["école", "1cole"]),
+    ("^\\p{digit}+$", ["42", "৪২", "x"]),
+    ("^[\\p{ASCII}]+$", ["abc", "政务"]),
+    ("^\\cA$", ["\x01", "A"]),
 ]
 
 
@@ -68,7 +72,7 @@ def test_server_and_browser_agree_on_every_case():
 @needs_node
 def test_the_browsers_spelling_of_property_classes_is_the_servers_rule():
     escapes = ["\\p{Han}", "\\P{Han}", "\\pL", "\\p{Lu}", "\\p{Script=Latin}", "\\p{gc=Nd}", "\\p{Any}",
-               "\\p{Greek}"]
+               "\\p{Greek}", "\\p{Letter}", "\\p{digit}", "\\P{ASCII}"]
     script = (f"import {{ browserPattern }} from {json.dumps(PATTERNS_JS.as_uri())};"
               "let data = ''; process.stdin.on('data', (d) => { data += d; }); process.stdin.on('end', () => {"
               " console.log(JSON.stringify(JSON.parse(data).map(browserPattern))); });")

@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 
 from . import call_graph, camunda, dmn, lint, runtime
 from .spiff_validation import spiff_validation_issues
+from .staffing import candidate_group_issues
 from .errors import DeployRejected, LintIssue
 from .flow_ids import give_flow_ids
 from .models import ProcessDefinition
@@ -83,7 +84,9 @@ def check_bundle(uow, files: dict[str, bytes]) -> tuple[_ParsedBundle, list[Lint
                 issues.extend(spiff_validation_issues(root, filename, parser=parser))
     bundle = _ParsedBundle(parser, roots, issues)
     issues.extend(_call_activity_issues(uow, bundle))
-    issues.extend(call_graph.cycle_issues(uow.session, {n: r for n, r in roots.items() if _is_bpmn(r)}))
+    bpmn_roots = {n: r for n, r in roots.items() if _is_bpmn(r)}
+    issues.extend(call_graph.cycle_issues(uow.session, bpmn_roots))
+    issues.extend(candidate_group_issues(uow.session, bpmn_roots, env.groups))
     return bundle, issues
 
 

@@ -467,7 +467,16 @@ def _check_form_keys(doc: _Document, form_keys: set[str]) -> Iterator[LintIssue]
     for node in doc.executable_flow_nodes():
         form_key = read_task_extensions(node, lanes=lanes)["formKey"]
         if form_key is not None and form_key not in form_keys:
-            yield doc.issue("unknown-form-key", f"form {form_key!r} is not defined", node)
+            yield doc.issue("unknown-form-key", _unknown_form_message(form_key), node)
+
+
+def _unknown_form_message(form_key: str) -> str:
+    if ":" in form_key or "/" in form_key:  # Camunda's embedded:app:forms/x.html, camunda-forms:...
+        return (f"formKey {form_key!r} names a form file of another product, which is not shown here; "
+                "name a published form (yw:formKey)")
+    return (f"form {form_key!r} is not published: publish it first, or deploy this BPMN with its forms as "
+            f"one service item bundle (a zip with item.json, the BPMN and forms/{form_key}.json; "
+            "see docs/service-items.md)")
 
 
 def _check_call_activities(doc: _Document) -> Iterator[LintIssue]:

@@ -147,6 +147,30 @@ def test_xml_that_is_neither_bpmn_nor_dmn_gets_a_located_refusal_not_a_500(as_us
     assert _count(env, ProcessDefinition) == 0
 
 
+def test_deploy_warns_of_tasks_whose_candidate_groups_do_not_exist_or_have_no_members(as_user, env):
+    from api import accounts
+
+    accounts.create_group(env.unit_of_work(), "archive", kind="department")  # nobody in it
+    response = as_user("designer1").post("/api/v1/definitions", data=(WILD / "staffing.bpmn").read_bytes(),
+                                         content_type="application/xml", query_string={"filename": "staffing.bpmn"})
+    assert response.status_code == 201, response.get_json()
+    warned = [(w["code"], w["element_id"], w["line"]) for w in response.get_json()["warnings"]
+              if w["code"].startswith("candidate-group")]
+    assert warned == [("candidate-group-empty", "archive", 8), ("candidate-group-unknown", "audit", 9)]
+    assert "'audit_office' does not exist" in response.get_json()["warnings"][-1]["message"]
+
+
+def test_a_form_key_not_yet_published_is_refused_offering_the_bundle_path(as_user, env):
+    response = as_user("designer1").post("/api/v1/definitions", data=(WILD / "camunda_form_key.bpmn").read_bytes(),
+                                         content_type="application/xml",
+                                         query_string={"filename": "camunda_form_key.bpmn"})
+    assert response.status_code == 422
+    issues = {i["element_id"]: i["message"] for i in response.get_json()["issues"] if i["code"] == "unknown-form-key"}
+    assert "service item bundle" in issues["review"] and "forms/review_form.json" in issues["review"]
+    assert "form file of another product" in issues["sign"]
+    assert _count(env, ProcessDefinition) == 0
+
+
 def test_versions_are_listed_and_the_xml_downloads_as_uploaded(as_user, deployed):
     designer = as_user("designer1")
     changed = BPMN.read_bytes().replace("一窗受理并联审批".encode(), "一窗受理并联审批(二)".encode())

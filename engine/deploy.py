@@ -8,6 +8,7 @@ version already stored, so a retried deployment is harmless.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -300,7 +301,7 @@ def _errors(issues: list[LintIssue]) -> list[LintIssue]:
 
 
 def _with_file(issues: list[LintIssue], filename: str) -> list[LintIssue]:
-    return [i if i.file else LintIssue(**{**i.to_dict(), "file": filename}) for i in issues]
+    return [i if i.file else dataclasses.replace(i, file=filename) for i in issues]
 
 
 def _issue_from_error(err: Exception, filename: str) -> LintIssue:

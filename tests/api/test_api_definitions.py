@@ -144,6 +144,8 @@ def test_xml_that_is_neither_bpmn_nor_dmn_gets_a_located_refusal_not_a_500(as_us
     (issue,) = [i for i in response.get_json()["issues"] if i["severity"] == "error"]
     assert (issue["file"], issue["line"]) == (name, 2)
     assert issue["code"] in {"not-bpmn", "dmn-no-decision"}
+    assert issue["reason"] in {"文件不是 BPMN 2.0 或 DMN 文档", "DMN 文件中没有决策"}  # Chinese first
+    assert issue["reason_en"] and issue["message"]
     assert _count(env, ProcessDefinition) == 0
 
 

@@ -37,5 +37,6 @@ def test_a_corpus_file_runs_or_is_refused_with_located_reasons(env, path):
         assert issue.message and issue.file == path.name, issue
         assert issue.line or issue.element_id, f"refusal without a location: {issue}"
         assert issue.code != "spiff-rejected", f"SpiffWorkflow crashed on the file: {issue}"
+        assert issue.to_dict().get("reason"), f"no Chinese reason for {issue.code}"
     assert not [s for s in result.processes.values() if s.startswith(DEFECTS)], result.processes
     assert result.label == EXPECTED[relative(path)]

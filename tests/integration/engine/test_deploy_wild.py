@@ -145,3 +145,10 @@ def test_a_signal_event_with_neither_a_reference_nor_a_name_is_refused(env):
     (issue,) = refused(env, "signal_unnamed.bpmn")
     assert (issue.code, issue.element_id, issue.line) == ("event-ref-unknown", "stop", 8)
     assert "the signal event names no signal" in issue.message
+
+
+def test_every_refusal_says_its_reason_in_chinese_and_in_english(env):
+    (issue,) = refused(env, "not_bpmn.xml")
+    assert (issue.to_dict()["reason"], issue.to_dict()["reason_en"]) == (
+        "文件不是 BPMN 2.0 或 DMN 文档", "the file is neither a BPMN 2.0 nor a DMN document")
+    assert str(issue).startswith("not_bpmn.xml:2 error: 文件不是 BPMN 2.0 或 DMN 文档：the root element is <foo>")

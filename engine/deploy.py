@@ -79,6 +79,9 @@ def check_bundle(uow, files: dict[str, bytes]) -> tuple[_ParsedBundle, list[Lint
         else:
             issues.append(_not_a_model(root, filename))
     issues.extend(_decision_ref_issues(roots))
+    if roots and not _errors(issues) and not any(_is_bpmn(r) for r in roots.values()):
+        issues.append(LintIssue("no-executable-process", "the upload holds no BPMN process: deploy a DMN file "
+                                "together with the BPMN that calls it", file=next(iter(roots)), line=1))
     if not _errors(issues):
         for filename, root in roots.items():
             if _is_bpmn(root):

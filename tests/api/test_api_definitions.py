@@ -173,6 +173,21 @@ def test_a_form_key_not_yet_published_is_refused_offering_the_bundle_path(as_use
     assert _count(env, ProcessDefinition) == 0
 
 
+@pytest.mark.parametrize("path", sorted(WILD.iterdir()), ids=lambda p: p.name)
+def test_every_file_from_the_wild_is_linted_and_deployed_or_refused_never_a_500(as_user, env, path):
+    designer = as_user("designer1")
+    upload = dict(data=path.read_bytes(), content_type="application/xml", query_string={"filename": path.name})
+    lint = designer.post("/api/v1/definitions/lint", **upload)
+    deployed = designer.post("/api/v1/definitions", **upload)
+    if path.suffix not in (".bpmn", ".dmn", ".xml"):  # refused by name, before anything reads it
+        assert (lint.status_code, deployed.status_code, deployed.mimetype) == (422, 422, "application/problem+json")
+        return
+    assert lint.status_code == 200 and lint.mimetype == "application/json"
+    assert deployed.status_code in (201, 422), deployed.get_json()
+    # lint and deploy agree: refused exactly when lint finds an error
+    assert (deployed.status_code == 422) == (not lint.get_json()["ok"])
+
+
 def test_versions_are_listed_and_the_xml_downloads_as_uploaded(as_user, deployed):
     designer = as_user("designer1")
     changed = BPMN.read_bytes().replace("一窗受理并联审批".encode(), "一窗受理并联审批(二)".encode())

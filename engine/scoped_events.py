@@ -19,21 +19,37 @@ from SpiffWorkflow.spiff.specs.event_definitions import ErrorEventDefinition, Es
 from .event_subprocess import is_listening
 
 
-class _Scoped:
-    """Throws to the (sub)process of the throwing task, with SpiffWorkflow's payload."""
+class Scoped:
+    """Throws to the (sub)process of the throwing task, with SpiffWorkflow's payload.
+
+    On its way it becomes SpiffWorkflow's own definition again (:meth:`as_spiff`), and a
+    scoped definition equals SpiffWorkflow's of the same kind and code: catches and throws
+    of definitions deployed before (a called process of an older version) still meet.
+    """
+
+    SPIFF: type
 
     def throw(self, my_task):
         payload = (my_task.workflow.script_engine.evaluate(my_task, self.expression)
                    if self.expression is not None else None)
         my_task.workflow.top_workflow.catch(BpmnEvent(self, payload=payload, target=my_task.workflow))
 
+    def as_spiff(self):
+        return self.SPIFF(self.name, expression=self.expression, variable=self.variable, code=self.code,
+                          description=self.description)
 
-class ScopedErrorEventDefinition(_Scoped, ErrorEventDefinition):
-    pass
+    def __eq__(self, other):
+        return isinstance(other, self.SPIFF) and self.code in (None, other.code)
+
+    __hash__ = None
 
 
-class ScopedEscalationEventDefinition(_Scoped, EscalationEventDefinition):
-    pass
+class ScopedErrorEventDefinition(Scoped, ErrorEventDefinition):
+    SPIFF = ErrorEventDefinition
+
+
+class ScopedEscalationEventDefinition(Scoped, EscalationEventDefinition):
+    SPIFF = EscalationEventDefinition
 
 
 SCOPED = {ErrorEventDefinition: ScopedErrorEventDefinition, EscalationEventDefinition: ScopedEscalationEventDefinition}

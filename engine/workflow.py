@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import CodeEven
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
-from .scoped_events import catch_in_scope
+from .scoped_events import Scoped, catch_in_scope
 
 
 # Far deeper than any drawn process nests (process, subprocess, multi-instance, call ...).
@@ -54,6 +54,8 @@ class YiwangWorkflow(BpmnWorkflow):
 
     def catch(self, event):
         """Errors and escalations also start the event subprocess of their scope (see catch_in_scope)."""
+        if isinstance(event.event_definition, Scoped):
+            event.event_definition = event.event_definition.as_spiff()
         if event.target is not None and isinstance(event.event_definition, CodeEventDefinition):
             if catch_in_scope(self, event):
                 return

@@ -12,6 +12,8 @@ from engine.config import EngineConfig
 from engine.environment import EngineEnv
 from forms.binding import FormBinding
 
+from .group_directory import GroupDirectory
+
 # How often the scheduler queues the lights sweep over open cases (电子监察).
 SUPERVISION_SWEEP_S = 600
 LIGHT_COMPACTION_S = 60
@@ -48,7 +50,8 @@ def build_env(config: EngineConfig, *, db_engine=None, create_schema: bool = Tru
 
     register_tables_and_jobs()
     files = FileStore(materials_dir) if materials_dir else None
-    env = EngineEnv(config, db_engine=db_engine, forms=FormBinding(files=files), calendar=load_calendar)
+    env = EngineEnv(config, db_engine=db_engine, forms=FormBinding(files=files), calendar=load_calendar,
+                    groups=GroupDirectory())
     env.periodic_jobs.append((SWEEP_JOB, SUPERVISION_SWEEP_S))
     # Folds the insert-only light counter rows into their totals (engine/task_lights.py).
     env.periodic_jobs.append((task_lights.COMPACT_JOB, LIGHT_COMPACTION_S))

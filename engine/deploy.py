@@ -8,6 +8,7 @@ version already stored, so a retried deployment is harmless.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,11 +20,13 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 
-from . import camunda, lint, runtime
+from . import call_graph, camunda, dmn, lint, runtime
 from .spiff_validation import spiff_validation_issues
+from .staffing import candidate_group_issues
 from .errors import DeployRejected, LintIssue
+from .flow_ids import give_flow_ids
 from .models import ProcessDefinition
-from .parser import YIWANG_NS, YiwangParser
+from .parser import RuleTaskParser, YiwangParser
 from .specs import dump_specs
 from .task_kinds import is_timer
 from .xml_safety import parse_xml
@@ -64,23 +67,80 @@ def check_bundle(uow, files: dict[str, bytes]) -> tuple[_ParsedBundle, list[Lint
         except Exception as err:  # XmlRejected carries line/column
             issues.append(_issue_from_error(err, filename))
             continue
-        roots[filename] = root
-        if etree.QName(root).localname == "definitions" and etree.QName(root).namespace == BPMN_MODEL_NS:
+        if _is_bpmn(root):
+            roots[filename] = root
+            issues.extend(give_flow_ids(root, filename))
             issues.extend(_with_file(camunda.normalize(root), filename))
             issues.extend(lint.lint_tree(root, filename, form_keys=form_keys,
                                          scripts_enabled=env.config.scripts_enabled))
+        elif dmn.is_dmn(root):
+            roots[filename] = root
+            issues.extend(_add_dmn(parser, root, filename))
         else:
-            try:
-                parser.add_dmn_xml(root, filename)
-            except ValidationException as err:
-                issues.append(_spiff_issue(err, filename))
+            issues.append(_not_a_model(root, filename))
+    issues.extend(_decision_ref_issues(roots))
+    if roots and not _errors(issues) and not any(_is_bpmn(r) for r in roots.values()):
+        issues.append(LintIssue("no-executable-process", "the upload holds no BPMN process: deploy a DMN file "
+                                "together with the BPMN that calls it", file=next(iter(roots)), line=1))
     if not _errors(issues):
         for filename, root in roots.items():
-            if etree.QName(root).namespace == BPMN_MODEL_NS:
+            if _is_bpmn(root):
                 issues.extend(spiff_validation_issues(root, filename, parser=parser))
     bundle = _ParsedBundle(parser, roots, issues)
     issues.extend(_call_activity_issues(uow, bundle))
+    bpmn_roots = {n: r for n, r in roots.items() if _is_bpmn(r)}
+    issues.extend(call_graph.cycle_issues(uow.session, bpmn_roots))
+    issues.extend(candidate_group_issues(uow.session, bpmn_roots, env.groups))
     return bundle, issues
+
+
+def _is_bpmn(root) -> bool:
+    return isinstance(root.tag, str) and root.tag == f"{{{BPMN_MODEL_NS}}}definitions"
+
+
+def _not_a_model(root, filename: str) -> LintIssue:
+    """Well-formed XML that is neither BPMN nor DMN: say what it is and what was expected."""
+    name = etree.QName(root)
+    if name.localname == "definitions" and not name.namespace:
+        message = (f"the root element <definitions> has no namespace; a BPMN file declares "
+                   f'xmlns="{BPMN_MODEL_NS}"')
+    else:
+        where = f" in namespace {name.namespace}" if name.namespace else " (no namespace)"
+        message = f"the root element is <{name.localname}>{where}: neither a BPMN 2.0 nor a DMN document"
+    return LintIssue("not-bpmn", message, element_id=root.get("id"), line=root.sourceline, file=filename)
+
+
+def _add_dmn(parser, root, filename: str) -> list[LintIssue]:
+    issues = dmn.dmn_issues(root, filename)
+    if _errors(issues):
+        return issues
+    try:
+        parser.add_dmn_xml(dmn.for_spiff(root), filename)
+    except ValidationException as err:
+        issues.append(_spiff_issue(err, filename))
+    return issues
+
+
+def _decision_ref_issues(roots: dict[str, Any]) -> list[LintIssue]:
+    """Business rule tasks must name a decision of a DMN file in the same bundle."""
+    decisions = {d for root in roots.values() if dmn.is_dmn(root) for d in dmn.decision_ids(root)}
+    issues = []
+    for filename, root in roots.items():
+        if not _is_bpmn(root):
+            continue
+        for process in root.iterfind(f"{{{BPMN_MODEL_NS}}}process"):
+            if process.get("isExecutable", "true") != "true":
+                continue
+            for task in process.iter(f"{{{BPMN_MODEL_NS}}}businessRuleTask"):
+                ref = RuleTaskParser.get_decision_ref(task)
+                if ref in decisions:
+                    continue
+                message = ("names no decision (calledDecisionId or camunda:decisionRef)" if not ref else
+                           f"calls decision {ref!r}, which no DMN file of this bundle holds; deploy the DMN "
+                           "file together with the BPMN")
+                issues.append(LintIssue("decision-unknown", message, element_id=task.get("id"),
+                                        line=task.sourceline, file=filename))
+    return issues
 
 
 def deploy(uow, files: dict[str, bytes], *, deployed_by: str | None = None, note: str | None = None) -> DeployResult:
@@ -176,10 +236,7 @@ def _binding_of(bundle, element_id: str) -> Any:
     for root in bundle.roots.values():
         found = root.xpath("//*[@id=$id]", id=element_id)
         if found:
-            raw = found[0].get(f"{{{YIWANG_NS}}}calledVersion") or found[0].get(
-                "{http://camunda.org/schema/1.0/bpmn}calledElementVersion"
-            )
-            return int(raw) if raw and raw.isdigit() else "latest"
+            return call_graph.binding_of(found[0])
     return "latest"
 
 
@@ -247,7 +304,7 @@ def _errors(issues: list[LintIssue]) -> list[LintIssue]:
 
 
 def _with_file(issues: list[LintIssue], filename: str) -> list[LintIssue]:
-    return [i if i.file else LintIssue(**{**i.to_dict(), "file": filename}) for i in issues]
+    return [i if i.file else dataclasses.replace(i, file=filename) for i in issues]
 
 
 def _issue_from_error(err: Exception, filename: str) -> LintIssue:

@@ -19,6 +19,7 @@ from .db import make_db_engine, make_session_factory
 from .instance_cache import InstanceCache
 from .script_engine import make_engine_script_engine
 from .specs import SpecCache, make_registry
+from .staffing import GroupService
 from .state import StateCodec
 from .unit_of_work import UnitOfWork
 
@@ -48,6 +49,7 @@ class EngineEnv:
         connectors: ConnectorRegistry | None = None,
         forms: FormService | None = None,
         calendar: Callable[[Any], WorkingCalendar] | None = None,
+        groups: GroupService | None = None,
     ) -> None:
         self.config = config or EngineConfig()
         self.db_engine = db_engine or make_db_engine(self.config.database_url)
@@ -62,6 +64,8 @@ class EngineEnv:
         self.script_engine = make_engine_script_engine(self.config, self.connectors)
         # Without a form service, steps accept any JSON data (engine-only use).
         self.forms = forms
+        # Group membership, for deploy's warnings about tasks that would reach no one (none: no warnings).
+        self.groups = groups
         # session -> WorkingCalendar used for step deadlines (local holidays and
         # make-up days); the national calendar when not given.
         self.calendar = calendar or (lambda session: WorkingCalendar())

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .lint_reasons import reason
+
 
 class ContextualError(Exception):
     """A message plus the context to act on it; the shape every package's error base shares.
@@ -54,12 +56,16 @@ class LintIssue:
     severity: str = "error"  # "error" stops deployment; "warning" does not
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        """The fields, plus ``reason`` (Chinese) and ``reason_en``: what the code means."""
+        data = {k: v for k, v in self.__dict__.items() if v is not None}
+        zh, en = reason(self.code), reason(self.code, "en")
+        return {**data, "reason": zh, "reason_en": en} if zh else data
 
     def __str__(self) -> str:
         where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
         element = f" [{self.element_id}]" if self.element_id else ""
-        return f"{where or '-'}{element} {self.severity}: {self.message} ({self.code})"
+        why = reason(self.code)
+        return f"{where or '-'}{element} {self.severity}: {why + '：' if why else ''}{self.message} ({self.code})"
 
 
 class XmlRejected(EngineError):

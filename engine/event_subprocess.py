@@ -10,6 +10,9 @@ SpiffWorkflow 3.2 gets three things wrong, all fixed here through its extension 
 * Nothing reads ``isInterrupting``: a triggered event subprocess always runs alongside.
 * ``SubWorkflowParser`` looks for a namespaced ``triggeredByEvent``, so the event
   subprocess class is never used.
+* Error and escalation start events are not read at all (the event subprocess started at
+  once); here they are, and :mod:`engine.scoped_events` delivers an error or escalation to
+  the event subprocess of the innermost scope around where it was thrown.
 
 Here every event subprocess is a *listener*: a task started with the case whose subprocess
 waits at its start event (so timers, messages and signals are indexed like any waiting
@@ -51,8 +54,9 @@ class EventSubprocessSpec(EventSubprocess):
         subprocess = my_task.workflow.top_workflow.subprocesses.get(my_task.id)
         if subprocess is None or my_task.internal_data.get(STARTED):
             return super()._update_hook(my_task)
-        # SpiffWorkflow updates this task after every engine pass over its subprocess.
-        if _start_event_fired(subprocess):
+        # SpiffWorkflow updates this task after every engine pass over its subprocess (and
+        # engine.scoped_events as soon as its start event catches an error or escalation).
+        if _start_event_caught(subprocess):
             my_task.internal_data[STARTED] = True
             if self.interrupting:
                 my_task.internal_data[CANCELLED] = _cancel_everything_else(my_task)
@@ -114,17 +118,18 @@ def is_interrupting(node) -> bool:
 
 
 def is_listening(task) -> bool:
-    """An event subprocess waiting at its start event."""
-    return (
-        isinstance(task.task_spec, EventSubprocessSpec)
-        and task.state == TaskState.STARTED
-        and not task.internal_data.get(STARTED)
-    )
+    """An event subprocess waiting at its start event (one whose start event just caught is not)."""
+    if not (isinstance(task.task_spec, EventSubprocessSpec) and task.state == TaskState.STARTED
+            and not task.internal_data.get(STARTED)):
+        return False
+    subprocess = task.workflow.top_workflow.subprocesses.get(task.id)
+    return subprocess is None or not _start_event_caught(subprocess)
 
 
-def _start_event_fired(subprocess) -> bool:
-    return any(t.state == TaskState.COMPLETED and isinstance(t.task_spec, StartEvent)
-               for t in subprocess.tasks.values())
+def _start_event_caught(subprocess) -> bool:
+    return any(isinstance(t.task_spec, StartEvent) and (
+        t.state in (TaskState.READY, TaskState.COMPLETED) or t.internal_data.get("event_fired"))
+        for t in subprocess.tasks.values())
 
 
 def _timer_started(subprocess) -> bool:

@@ -9,7 +9,7 @@ parties) are only reported as such: nothing inside them is checked.
 
 Codes (E = error, W = warning):
     not-bpmn E, duplicate-id E, no-executable-process E, process-not-executable W,
-    no-start-event E, subprocess-start-events E, subprocess-no-end-event E,
+    no-start-event E, subprocess-start-events E,
     unsupported-element E (W for descriptive collaboration parts), loop-incomplete E,
     sequence-flow-dangling E, implicit-split E, condition-ignored W,
     gateway-flow-unconditioned E, gateway-default-invalid E, gateway-no-default W,
@@ -17,7 +17,8 @@ Codes (E = error, W = warning):
     juel-unsupported E,
     juel-not-normalized E, time-limit-invalid E, script-task-disabled E,
     unknown-form-key E, call-activity-no-target E, spiff-validation E,
-    spiff-rejected E, spiff-warning W.
+    spiff-rejected E, spiff-warning W; and from :mod:`engine.lint_names`: event-ref-unknown E,
+    reserved-id E.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .camunda import (
 from .errors import ExpressionRejected, LintIssue
 from .expressions import check_expression
 from .juel import JuelUnsupported, has_juel, translate_juel
+from .lint_names import event_reference_issues, reserved_id_issues
 from .task_attributes import (
     expression_in,
     lane_index,
@@ -65,8 +67,9 @@ SUPPORTED_FLOW_NODES = frozenset(
     etree.QName(tag).localname
     for tag in {**BpmnParser.PARSER_CLASSES, **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES}
 )
-# Event definitions SpiffWorkflow reads per event type; any other is silently dropped
-# (an error start event, for instance, would make its event subprocess start at once).
+# Event definitions SpiffWorkflow reads per event type; any other is silently dropped (an error
+# start event, for instance, would make its event subprocess start at once: engine.parser reads
+# error and escalation start events of event subprocesses, see _EVENT_SUBPROCESS_ONLY).
 SUPPORTED_EVENT_DEFINITIONS = {
     "startEvent": {"message", "signal", "timer", "conditional"},
     "endEvent": {"message", "cancel", "error", "escalation", "terminate"},
@@ -74,6 +77,8 @@ SUPPORTED_EVENT_DEFINITIONS = {
     "intermediateThrowEvent": {"escalation", "message", "signal"},
     "boundaryEvent": {"cancel", "error", "escalation", "message", "signal", "timer", "conditional"},
 }
+# Start events that only an event subprocess may have.
+_EVENT_SUBPROCESS_ONLY = frozenset({"error", "escalation"})
 CONTAINERS = frozenset({"process", "subProcess", "transaction", "adHocSubProcess"})
 GATEWAYS_WITH_CONDITIONS = frozenset({"exclusiveGateway", "inclusiveGateway"})
 # Nodes SpiffWorkflow lets have several outgoing flows.
@@ -136,6 +141,8 @@ def lint_tree(
         _check_call_activities,
     ]
     issues = [issue for check in checks for issue in check(doc)]
+    issues.extend(reserved_id_issues(root, filename))
+    issues.extend(event_reference_issues(root, doc.executable, filename))
     issues.extend(_check_scripts(doc, scripts_enabled))
     if form_keys is not None:
         issues.extend(_check_form_keys(doc, form_keys))
@@ -176,8 +183,6 @@ def _check_subprocesses(doc: _Document) -> Iterator[LintIssue]:
         elif len(starts) > 1:
             yield doc.issue("subprocess-start-events", f"subprocess has {len(starts)} start events; "
                             "exactly one is supported", sub)
-        if sub.find(bpmn_tag("endEvent")) is None:
-            yield doc.issue("subprocess-no-end-event", "subprocess has no end event", sub)
 
 
 def _check_elements(doc: _Document) -> Iterator[LintIssue]:
@@ -202,9 +207,13 @@ def _check_elements(doc: _Document) -> Iterator[LintIssue]:
 
 def _check_event_definitions(doc: _Document, node: etree._Element, name: str) -> Iterator[LintIssue]:
     definitions = [local_name(c) for c in node if local_name(c).endswith("EventDefinition")]
+    in_event_subprocess = _is_event_subprocess(node.getparent())
     for definition in definitions:
         kind = definition[: -len("EventDefinition")]
-        if kind not in SUPPORTED_EVENT_DEFINITIONS[name]:
+        if name == "startEvent" and kind in _EVENT_SUBPROCESS_ONLY and not in_event_subprocess:
+            yield doc.issue("unsupported-element", f"{kind} startEvents start event subprocesses only", node)
+        elif kind not in SUPPORTED_EVENT_DEFINITIONS[name] and not (
+                name == "startEvent" and kind in _EVENT_SUBPROCESS_ONLY):
             yield doc.issue("unsupported-element", f"{kind} {name}s are not supported", node)
     if node.find(bpmn_tag("eventDefinitionRef")) is not None:
         yield doc.issue("unsupported-element", "eventDefinitionRef (shared event definitions) is not supported", node)
@@ -309,8 +318,8 @@ def _check_reachability(doc: _Document) -> Iterator[LintIssue]:
                 yield doc.issue("unreachable-node", "no path from a start event reaches this element", node,
                                 "warning")
             elif node.get("id") not in sources and _is_dead_end(node, scope):
-                yield doc.issue("dead-end", "no flow leaves this element, so its path ends here without an end "
-                                "event", node, "warning")
+                yield doc.issue("dead-end", "no flow leaves this element: its path ends here (an implicit end, "
+                                "as if an end event followed)", node, "warning")
 
 
 def _is_event_subprocess(node: etree._Element) -> bool:
@@ -458,7 +467,16 @@ def _check_form_keys(doc: _Document, form_keys: set[str]) -> Iterator[LintIssue]
     for node in doc.executable_flow_nodes():
         form_key = read_task_extensions(node, lanes=lanes)["formKey"]
         if form_key is not None and form_key not in form_keys:
-            yield doc.issue("unknown-form-key", f"form {form_key!r} is not defined", node)
+            yield doc.issue("unknown-form-key", _unknown_form_message(form_key), node)
+
+
+def _unknown_form_message(form_key: str) -> str:
+    if ":" in form_key or "/" in form_key:  # Camunda's embedded:app:forms/x.html, camunda-forms:...
+        return (f"formKey {form_key!r} names a form file of another product, which is not shown here; "
+                "name a published form (yw:formKey)")
+    return (f"form {form_key!r} is not published: publish it first, or deploy this BPMN with its forms as "
+            f"one service item bundle (a zip with item.json, the BPMN and forms/{form_key}.json; "
+            "see docs/service-items.md)")
 
 
 def _check_call_activities(doc: _Document) -> Iterator[LintIssue]:

@@ -8,6 +8,8 @@
   failing remote system becomes a retryable incident instead of a failed step.
 * Event subprocesses are parsed into :class:`~engine.event_subprocess.EventSubprocessSpec`
   listeners started with their process, whatever event starts them.
+* A path that stops at an element without outgoing flows ends its (sub)process there
+  (:mod:`engine.implicit_end`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,20 @@ from __future__ import annotations
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.parser.task_parsers import SubprocessParser as SubprocessSpecLookup
-from SpiffWorkflow.spiff.parser.event_parsers import SpiffStartEventParser
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CONDITIONAL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TIMER_EVENT_XPATH,
+)
+from SpiffWorkflow.spiff.parser.event_parsers import (
+    SpiffBoundaryEventParser,
+    SpiffEndEventParser,
+    SpiffIntermediateThrowEventParser,
+    SpiffStartEventParser,
+)
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.parser.task_spec import (
     BusinessRuleTaskParser,
@@ -29,6 +43,9 @@ from SpiffWorkflow.spiff.parser.task_spec import (
 from SpiffWorkflow.spiff.specs.defaults import ScriptTask, ServiceTask
 
 from .event_subprocess import EventSubprocessSpec, install_process_end, is_interrupting
+from .implicit_end import connect_implicit_ends, subprocess_spec
+from .scoped_events import ScopedCodeEvents
+from .multi_instance import CheckedParallelMultiInstance, CheckedSequentialMultiInstance
 from .task_attributes import read_task_extensions
 
 YIWANG_NS = "urn:yiwang:bpmn:1.0"
@@ -54,6 +71,9 @@ class DeferredScriptTask(ScriptTask):
 class _YiwangExtensions:
     """Adds our normalised attributes next to SpiffWorkflow's own extensions."""
 
+    PARALLEL_MI_CLASS = CheckedParallelMultiInstance
+    SEQUENTIAL_MI_CLASS = CheckedSequentialMultiInstance
+
     def parse_extensions(self, node=None):
         node = self.node if node is None else node
         extensions = SpiffTaskParser._parse_extensions(node)
@@ -73,16 +93,17 @@ class SubprocessParser(_YiwangExtensions, SubWorkflowParser):
     """Embedded subprocesses, and event subprocesses (``triggeredByEvent="true"``)."""
 
     def create_task(self):
-        if self.node.get("triggeredByEvent") != "true":
-            return super().create_task()
         extensions = self.parse_extensions()
+        scripts = {"prescript": extensions.get("preScript"), "postscript": extensions.get("postScript")}
+        if self.node.get("triggeredByEvent") != "true":
+            return self.spec_class(self.spec, self.bpmn_id, subworkflow_spec=subprocess_spec(self), **scripts,
+                                   **self.bpmn_attributes)
         return EventSubprocessSpec(
             self.spec,
             self.bpmn_id,
-            subworkflow_spec=SubprocessSpecLookup.get_subprocess_spec(self),
+            subworkflow_spec=subprocess_spec(self),
             interrupting=is_interrupting(self.node),
-            prescript=extensions.get("preScript"),
-            postscript=extensions.get("postScript"),
+            **scripts,
             **self.bpmn_attributes,
         )
 
@@ -102,8 +123,28 @@ class ScriptParser(_YiwangExtensions, ScriptTaskParser):
     pass
 
 
-class StartParser(_YiwangExtensions, SpiffStartEventParser):
-    """Start events carry the application form's key."""
+class StartParser(ScopedCodeEvents, _YiwangExtensions, SpiffStartEventParser):
+    """Start events carry the application form's key; in event subprocesses they may catch errors and escalations."""
+
+    def create_task(self):
+        kinds = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH]
+        if self.node.getparent().get("triggeredByEvent") == "true":
+            kinds += [ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH]
+        task = self._create_task(self.get_event_definition(kinds))
+        self.spec.start.connect(task)
+        return task
+
+
+class EndParser(ScopedCodeEvents, SpiffEndEventParser):
+    """End events throw errors and escalations to their own scope (engine.scoped_events)."""
+
+
+class BoundaryParser(ScopedCodeEvents, SpiffBoundaryEventParser):
+    """Boundary events catch the scoped errors and escalations."""
+
+
+class ThrowParser(ScopedCodeEvents, SpiffIntermediateThrowEventParser):
+    """Intermediate throw events throw escalations to their own scope."""
 
 
 class ServiceParser(_YiwangExtensions, SpiffTaskParser):
@@ -165,6 +206,7 @@ class YiwangProcessParser(SpiffProcessParser):
             start.connect(listener)
             listener.connect(self.spec.end)
         start.trigger_specs = []
+        connect_implicit_ends(self)
 
 
 class YiwangParser(SpiffBpmnParser):
@@ -178,12 +220,20 @@ class YiwangParser(SpiffBpmnParser):
         full_tag("userTask"): (HumanTaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
         full_tag("manualTask"): (TaskParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("manualTask")][1]),
         full_tag("subProcess"): (SubprocessParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
+        full_tag("transaction"): (
+            SubprocessParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("transaction")][1],
+        ),
         full_tag("callActivity"): (CallParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("callActivity")][1]),
         full_tag("businessRuleTask"): (
             RuleTaskParser,
             SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")][1],
         ),
         full_tag("startEvent"): (StartParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("startEvent")][1]),
+        full_tag("endEvent"): (EndParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("endEvent")][1]),
+        full_tag("boundaryEvent"): (
+            BoundaryParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("boundaryEvent")][1]),
+        full_tag("intermediateThrowEvent"): (
+            ThrowParser, SpiffBpmnParser.OVERRIDE_PARSER_CLASSES[full_tag("intermediateThrowEvent")][1]),
         full_tag("scriptTask"): (ScriptParser, DeferredScriptTask),
         full_tag("serviceTask"): (ServiceParser, DeferredServiceTask),
     }

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import assignment, history, instance_store, jobs
+from . import assignment, call_graph, history, instance_store, jobs
 from .actors import Actor
 from .expressions import engine_error_behind
 from .errors import (
@@ -136,25 +136,8 @@ def latest_definition(uow, process_id: str) -> ProcessDefinition | None:
 
 
 def resolve_call_definitions(uow, definition: ProcessDefinition) -> dict[str, int]:
-    """Pin every call activity's target: "latest" now, or the version the BPMN names."""
-    pinned = {}
-    for called, binding in (definition.call_bindings or {}).items():
-        if binding == "latest":
-            target = latest_definition(uow, called)
-        else:
-            target = uow.session.scalars(
-                select(ProcessDefinition).where(
-                    ProcessDefinition.process_id == called, ProcessDefinition.version == int(binding)
-                )
-            ).first()
-        if target is None:
-            raise DefinitionNotFound(
-                "a call activity refers to a process that is not deployed",
-                process_id=called,
-                version=binding,
-            )
-        pinned[called] = target.id
-    return pinned
+    """Pin every call activity's target, however deep: "latest" now, or the version the BPMN names."""
+    return call_graph.pinned_calls(uow.session, definition)
 
 
 def _check_start_form(uow, loaded, data, locale, actor: Actor) -> None:

@@ -14,10 +14,17 @@ from typing import Any
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.spiff.serializer.task_spec import ScriptTaskConverter, ServiceTaskConverter
+from SpiffWorkflow.spiff.serializer.event_definition import ErrorEscalationEventDefinitionConverter
+from SpiffWorkflow.spiff.serializer.task_spec import (
+    ScriptTaskConverter,
+    ServiceTaskConverter,
+    SpiffMultiInstanceConverter,
+)
 
 from .event_subprocess import EventSubprocessConverter, EventSubprocessSpec, ProcessEnd
+from .multi_instance import CheckedParallelMultiInstance, CheckedSequentialMultiInstance
 from .parser import DeferredScriptTask, DeferredServiceTask
+from .scoped_events import ScopedErrorEventDefinition, ScopedEscalationEventDefinition
 
 
 def make_registry():
@@ -27,6 +34,10 @@ def make_registry():
     config[DeferredScriptTask] = ScriptTaskConverter
     config[EventSubprocessSpec] = EventSubprocessConverter
     config[ProcessEnd] = BpmnTaskSpecConverter
+    config[ScopedErrorEventDefinition] = ErrorEscalationEventDefinitionConverter
+    config[ScopedEscalationEventDefinition] = ErrorEscalationEventDefinitionConverter
+    config[CheckedParallelMultiInstance] = SpiffMultiInstanceConverter
+    config[CheckedSequentialMultiInstance] = SpiffMultiInstanceConverter
     return BpmnWorkflowSerializer.configure(config)
 
 

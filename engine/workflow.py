@@ -7,6 +7,11 @@ tree: tasks that are COMPLETED and have a single child. Searches for unfinished
 tasks can start below that chain; searches that may match finished tasks (by
 spec name, by COMPLETED state) still start at the root. The chain end is cached
 and only ever extended, and forgotten when a reset may reopen history.
+
+Subprocesses (embedded, called, event) nest at most :data:`MAX_SUBPROCESS_DEPTH` deep: a
+process that calls itself is refused at deploy, but one that comes to do so anyway (two
+deployments racing) stops with an error naming the call activity instead of creating
+subprocesses until the worker is killed.
 """
 
 from __future__ import annotations
@@ -14,8 +19,20 @@ from __future__ import annotations
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import CodeEventDefinition
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
+
+from .scoped_events import Scoped, catch_in_scope
+
+
+# Far deeper than any drawn process nests (process, subprocess, multi-instance, call ...).
+MAX_SUBPROCESS_DEPTH = 16
+
+
+class SubprocessTooDeep(WorkflowTaskException):
+    """A subprocess would nest deeper than :data:`MAX_SUBPROCESS_DEPTH`."""
 
 
 class YiwangWorkflow(BpmnWorkflow):
@@ -34,6 +51,22 @@ class YiwangWorkflow(BpmnWorkflow):
             return self.get_task_from_id(task_id if isinstance(task_id, UUID) else UUID(task_id))
         except TaskNotFoundException:
             return None
+
+    def catch(self, event):
+        """Errors and escalations also start the event subprocess of their scope (see catch_in_scope)."""
+        if isinstance(event.event_definition, Scoped):
+            event.event_definition = event.event_definition.as_spiff()
+        if event.target is not None and isinstance(event.event_definition, CodeEventDefinition):
+            if catch_in_scope(self, event):
+                return
+        super().catch(event)
+
+    def create_subprocess(self, my_task, spec_name):
+        if my_task.workflow.depth + 1 > MAX_SUBPROCESS_DEPTH:
+            raise SubprocessTooDeep(
+                f"subprocesses would nest more than {MAX_SUBPROCESS_DEPTH} deep at {spec_name!r}: "
+                "does a process call itself, directly or through others?", task=my_task)
+        return super().create_subprocess(my_task, spec_name)
 
     def live_root(self):
         """The deepest task above which everything is finished, single-file history."""

@@ -26,6 +26,18 @@ def _is_object(node: dict, root: dict) -> bool:
     return bool(walk.declared_properties(node, root))
 
 
+def accepts_only_declared(node: dict, root: dict) -> bool:
+    """Whether the object at ``node`` accepts no field beyond those it declares (once closed).
+
+    True when its author closed it (``additionalProperties`` or ``unevaluatedProperties``
+    false) or when :func:`close_schema` will; fields matching ``patternProperties`` are
+    the caller's to allow.
+    """
+    if node.get("additionalProperties") is False or node.get("unevaluatedProperties") is False:
+        return True
+    return not any(k in node for k in _OPENERS) and _is_object(node, root)
+
+
 def close_schema(schema: dict) -> dict:
     """Return a copy of ``schema`` in which every object rejects undeclared fields."""
     closed = copy.deepcopy(schema)

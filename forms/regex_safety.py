@@ -3,8 +3,9 @@
 Two layers, because a pattern runs in two places:
 
 * On the server every ``pattern`` runs under RE2 (``google-re2``), whose running
-  time is linear in the input, whatever the pattern (see ``forms.keywords``). So a
-  pattern must compile under RE2: back-references and look-around are refused.
+  time is linear in the input, whatever the pattern (see ``forms.keywords``), read as
+  the browser reads it (:mod:`forms.regex_dialect`). So a pattern must compile under
+  RE2: back-references and look-around are refused.
 * In the applicant's browser the same pattern runs under a backtracking engine, so
   patterns that backtrack catastrophically are refused at save time as well. The
   analysis works on the parse tree of Python's own regex parser (``re._parser``,
@@ -31,6 +32,8 @@ import re._parser as sre_parse  # the stdlib parser; ``sre_parse`` warns on impo
 from functools import lru_cache
 
 import re2
+
+from forms.regex_dialect import PatternUnsupported, quiet_options, to_analysis, to_re2
 
 MAX_PATTERN_LENGTH = 1000
 
@@ -175,25 +178,17 @@ class _Analysis:
             self.scan(body, follow, in_repeat)
 
 
-def _rewrite(pattern: str, *, for_re2: bool) -> str:
-    """Rewrite pattern text for RE2 or for the analysis.
+def _separate_alternatives(pattern: str) -> str:
+    """Put an empty group at the start of every alternative but the first.
 
-    For RE2, ECMA-262 ``\\uXXXX`` escapes (common in Chinese forms:
-    ``[\\u4e00-\\u9fa5]``) become ``\\x{XXXX}``. For the analysis, an empty group
-    is put at the start of every alternative but the first, so that Python's parser
-    keeps ``(a|a)`` and ``(\\w|\\d)`` as written (a browser does not merge them
-    into a character set as Python does).
+    So that Python's parser keeps ``(a|a)`` and ``(\\w|\\d)`` as written (a browser does
+    not merge them into a character set as Python does).
     """
     out: list[str] = []
     index, class_start = 0, -1
     while index < len(pattern):
         ch = pattern[index]
         if ch == "\\":
-            escape = _UNICODE_ESCAPE.match(pattern, index)
-            if escape and for_re2:
-                out.append(f"\\x{{{escape.group(1)}}}")
-                index = escape.end()
-                continue
             out.append(pattern[index : index + 2])
             index += 2
             continue
@@ -205,7 +200,7 @@ def _rewrite(pattern: str, *, for_re2: bool) -> str:
                 class_start = -1
         elif ch == "[":
             class_start = index + 1
-        elif ch == "|" and not for_re2:
+        elif ch == "|":
             ch = "|()"
         out.append(ch)
         index += 1
@@ -223,20 +218,23 @@ def pattern_problems(pattern: str) -> tuple[str, ...]:
     """Every reason ``pattern`` is refused; empty when it is safe to store and run."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         return (f"pattern is longer than {MAX_PATTERN_LENGTH} characters",)
+    universe = _universe(pattern)
     try:
-        sre_parse.parse(pattern)
-        tree = sre_parse.parse(_rewrite(pattern, for_re2=False))
+        analysed = to_analysis(pattern, universe)
+        sre_parse.parse(analysed)
+        tree = sre_parse.parse(_separate_alternatives(analysed))
+        compile_linear(pattern)
     except (re.error, RecursionError, OverflowError) as exc:
         return (f"not a valid regular expression: {exc}",)
-    try:
-        compile_linear(pattern)
+    except PatternUnsupported as exc:
+        return (str(exc),)
     except re2.error as exc:
         reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
         return (
             "not supported by the linear-time engine "
             f"(no back-references or look-around): {reason}",
         )
-    analysis = _Analysis(_universe(pattern))
+    analysis = _Analysis(universe)
     try:
         analysis.scan(tree.data, frozenset(), False)
     except RecursionError:
@@ -244,18 +242,14 @@ def pattern_problems(pattern: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(analysis.problems))
 
 
-@lru_cache(maxsize=1)
-def _re2_options() -> re2.Options:
-    options = re2.Options()
-    options.log_errors = False  # a refused pattern is reported to the author, not logged by RE2
-    return options
-
-
 @lru_cache(maxsize=4096)
 def compile_linear(pattern: str):
     """Compile a pattern with RE2 for linear-time matching.
 
+    The pattern is read as the browser reads it (:func:`forms.regex_dialect.to_re2`).
+
     Raises:
         re2.error: RE2 does not support the pattern (:func:`pattern_problems` says so first).
+        PatternUnsupported: the pattern could not mean the same on the server as in the browser.
     """
-    return re2.compile(_rewrite(pattern, for_re2=True), _re2_options())
+    return re2.compile(to_re2(pattern), quiet_options())

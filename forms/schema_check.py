@@ -3,7 +3,9 @@
 A schema that passes is safe to compile and to show: valid against the draft
 2020-12 meta-schema, bounded in size and depth, only local ``$ref``, every
 ``pattern`` proven safe (:mod:`forms.regex_safety`), every ``format`` known,
-this package's keywords well formed, and no typo'd keyword silently ignored.
+this package's keywords well formed, no typo'd keyword silently ignored, and no
+mistake that would refuse every submission (a required field the object does not
+accept, a lower bound above its upper bound, an empty ``enum``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from jsonschema import Draft202012Validator
 
 from forms import walk
 from forms.bounds import Limits, measure
+from forms.closed import accepts_only_declared
 from forms.errors import FormSchemaError, SchemaProblem
 from forms.formats import known_formats
 from forms.materials import KEYWORD as MATERIAL_KEYWORD
 from forms.materials import spec_problems
 from forms.pointer import escape, to_pointer
-from forms.regex_safety import pattern_problems
+from forms.regex_safety import compile_linear, pattern_problems
 from forms.ui_schema import ui_schema_problems
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -148,20 +151,50 @@ def _check_keywords(node: walk.SchemaNode, root: dict) -> Iterator[SchemaProblem
 
 
 def _check_required(node: walk.SchemaNode, root: dict) -> Iterator[SchemaProblem]:
-    """Required names of a closed object must be fields it declares (catches typos)."""
-    if node.position not in ("root", "child") or any(k in node.schema for k in _CLOSERS):
+    """A required field the object does not accept would make every submission fail."""
+    if node.position not in ("root", "child") or not accepts_only_declared(node.schema, root):
         return
     declared = walk.declared_properties(node.schema, root)
-    if not declared:
-        return
+    patterns = node.schema.get("patternProperties")
+    patterns = [p for p in patterns if not pattern_problems(p)] if isinstance(patterns, dict) else []
     for part in walk.in_place_parts(node.schema, root):
         names = part.get("required", []) if isinstance(part.get("required"), list) else []
         where = f"{node.pointer}/required" if part is node.schema else node.pointer
         for name in names:
-            if name not in declared:
-                yield SchemaProblem(where, f"required field {name!r} is not declared")
-            elif isinstance(declared[name], dict) and declared[name].get("readOnly") is True:
+            if not isinstance(name, str):
+                continue
+            if name not in declared and not any(compile_linear(p).search(name) for p in patterns):
+                yield SchemaProblem(where, f"required field {name!r} is not declared, so no submission "
+                                           "could fill in the form")
+            elif isinstance(declared.get(name), dict) and declared[name].get("readOnly") is True:
                 yield SchemaProblem(where, f"read-only field {name!r} cannot be required")
+            elif declared.get(name) is False:
+                yield SchemaProblem(where, f"required field {name!r} is declared false, so no submission "
+                                           "could fill in the form")
+
+
+# (lower bound, upper bound): a schema whose lower bound is above its upper accepts nothing.
+_BOUNDS = (("minLength", "maxLength"), ("minItems", "maxItems"), ("minProperties", "maxProperties"),
+           ("minContains", "maxContains"), ("minimum", "maximum"))
+
+
+def _check_bounds(node: walk.SchemaNode) -> Iterator[SchemaProblem]:
+    schema = node.schema
+    for low, high in _BOUNDS:
+        lower, upper = schema.get(low), schema.get(high)
+        if _number(lower) and _number(upper) and lower > upper:
+            yield SchemaProblem(f"{node.pointer}/{low}", f"{low} {lower} is above {high} {upper}: no value fits")
+    lower = schema.get("exclusiveMinimum", schema.get("minimum"))
+    upper = schema.get("exclusiveMaximum", schema.get("maximum"))
+    exclusive = "exclusiveMinimum" in schema or "exclusiveMaximum" in schema
+    if exclusive and _number(lower) and _number(upper) and lower >= upper:
+        yield SchemaProblem(node.pointer, f"the bounds {lower} and {upper} leave no number between them")
+    if schema.get("enum") == []:
+        yield SchemaProblem(f"{node.pointer}/enum", "an empty enum accepts no value")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _root_problems(schema: dict) -> Iterator[SchemaProblem]:
@@ -185,8 +218,14 @@ def _size_problems(schema: Any, document: str) -> list[SchemaProblem]:
     return []
 
 
-def schema_problems(schema: Any, ui_schema: Any = None) -> list[SchemaProblem]:
-    """Every authoring problem in a form schema and its UI schema (empty when fine)."""
+def schema_problems(schema: Any, ui_schema: Any = None, *, whole_form: bool = True) -> list[SchemaProblem]:
+    """Every authoring problem in a form schema and its UI schema (empty when fine).
+
+    ``whole_form=False`` checks a schema as one field of a form: it need not be an object
+    (``true`` and ``false`` are schemas too). The JSON-Schema-Test-Suite is run so.
+    """
+    if isinstance(schema, bool) and not whole_form:
+        return []
     if not isinstance(schema, dict):
         return [SchemaProblem("", "a form schema must be a JSON object")]
     problems = _size_problems(schema, "schema")
@@ -198,10 +237,12 @@ def schema_problems(schema: Any, ui_schema: Any = None) -> list[SchemaProblem]:
         SchemaProblem(to_pointer(e.absolute_path), f"not valid JSON Schema: {e.message}")
         for e in _meta_validator().iter_errors(schema)
     ]
-    problems += _root_problems(schema)
+    if whole_form:
+        problems += _root_problems(schema)
     for node in walk.iter_subschemas(schema):
         problems += _check_keywords(node, schema)
         problems += _check_required(node, schema)
+        problems += _check_bounds(node)
     if ui_schema is not None:
         problems += ui_schema_problems(ui_schema, schema)
     return sorted(set(problems))

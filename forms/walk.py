@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from forms import pointer as jp
 
@@ -90,12 +91,16 @@ def iter_subschemas(schema: Any) -> Iterator[SchemaNode]:
 
 
 def resolve_ref(root: Any, ref: str) -> Any:
-    """Resolve a local ``$ref`` (``#`` or ``#/...``) against ``root``; None when it does not."""
+    """Resolve a local ``$ref`` (``#`` or ``#/...``) against ``root``; None when it does not.
+
+    The fragment is a URI fragment: percent-encoded characters (``#/$defs/percent%25field``)
+    are decoded before the JSON pointer is read, as JSON Schema says.
+    """
     if ref == "#":
         return root
     if not ref.startswith("#/"):
         return None
-    return jp.resolve(root, ref[1:])
+    return jp.resolve(root, unquote(ref[1:]))
 
 
 def in_place_parts(schema: dict, root: Any, *, conditional: bool = True) -> Iterator[dict]:

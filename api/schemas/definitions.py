@@ -17,6 +17,8 @@ class LintIssueSchema(Schema):
     line = fields.Integer(allow_none=True)
     file = fields.String(allow_none=True)
     pointer = fields.String(allow_none=True, metadata={"description": "JSON pointer into item.json or a form"})
+    reason = fields.String(allow_none=True, metadata={"description": "what the code means, in Chinese"})
+    reason_en = fields.String(allow_none=True, metadata={"description": "what the code means, in English"})
 
 
 class LintReportSchema(Schema):

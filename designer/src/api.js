@@ -52,7 +52,7 @@ export function problemLines(error) {
   const p = error?.problem || {};
   const lines = [];
   for (const e of p.errors || []) lines.push(`${e.pointer ?? e.path ?? ''} ${e.message}`.trim());
-  for (const i of p.issues || []) lines.push(`${i.element_id || i.element || ''} ${i.message}`.trim());
+  for (const i of p.issues || []) lines.push(`${i.element_id || i.element || ''} ${i.reason ? `${i.reason}: ` : ''}${i.message}`.trim());
   for (const f of p.problems || []) {
     const where = [f.file, f.pointer ?? f.path, f.element_id, f.line && `line ${f.line}`].filter(Boolean).join(' ');
     lines.push(`${where} ${f.message}`.trim());

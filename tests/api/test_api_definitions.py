@@ -14,9 +14,10 @@ from api_kit import BPMN, EXAMPLE, bundle_zip
 from engine.models import ProcessDefinition
 from forms.models import FormVersion
 from processes.catalogue import ItemVersion
-from support.paths import EXAMPLES
+from support.paths import DATA, EXAMPLES
 
 REAL_ESTATE = EXAMPLES / "real_estate_transfer"
+WILD = DATA / "engine" / "wild"
 
 BROKEN = b'<?xml version="1.0"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">\n<bpmn:process id="p" isExecutable="true">\n<bpmn:userTask id="t"/>\n</bpmn:definitions>'
 FORM = {"type": "object", "properties": {"name": {"type": "string", "title": "姓名"}}, "required": ["name"]}
@@ -131,6 +132,60 @@ def test_lint_reports_without_storing(as_user, env, example_forms):
     bundle = designer.post("/api/v1/definitions/lint", data=incomplete, content_type="application/zip").get_json()
     assert bundle["ok"] is False and any("bdc_review" in i["message"] for i in bundle["issues"])
     assert _count(env, ProcessDefinition) == 0
+
+
+@pytest.mark.parametrize("name", ["not_bpmn.xml", "default_namespace_missing.bpmn", "no_decision.dmn"])
+@pytest.mark.parametrize("path", ["/api/v1/definitions", "/api/v1/definitions/lint"])
+def test_xml_that_is_neither_bpmn_nor_dmn_gets_a_located_refusal_not_a_500(as_user, env, path, name):
+    response = as_user("designer1").post(path, data=(WILD / name).read_bytes(), content_type="application/xml",
+                                         query_string={"filename": name})
+    assert response.status_code == (422 if path.endswith("definitions") else 200)
+    assert response.mimetype == ("application/problem+json" if response.status_code == 422 else "application/json")
+    (issue,) = [i for i in response.get_json()["issues"] if i["severity"] == "error"]
+    assert (issue["file"], issue["line"]) == (name, 2)
+    assert issue["code"] in {"not-bpmn", "dmn-no-decision"}
+    assert issue["reason"] in {"文件不是 BPMN 2.0 或 DMN 文档", "DMN 文件中没有决策"}  # Chinese first
+    assert issue["reason_en"] and issue["message"]
+    assert _count(env, ProcessDefinition) == 0
+
+
+def test_deploy_warns_of_tasks_whose_candidate_groups_do_not_exist_or_have_no_members(as_user, env):
+    from api import accounts
+
+    accounts.create_group(env.unit_of_work(), "archive", kind="department")  # nobody in it
+    response = as_user("designer1").post("/api/v1/definitions", data=(WILD / "staffing.bpmn").read_bytes(),
+                                         content_type="application/xml", query_string={"filename": "staffing.bpmn"})
+    assert response.status_code == 201, response.get_json()
+    warned = [(w["code"], w["element_id"], w["line"]) for w in response.get_json()["warnings"]
+              if w["code"].startswith("candidate-group")]
+    assert warned == [("candidate-group-empty", "archive", 8), ("candidate-group-unknown", "audit", 9)]
+    assert "'audit_office' does not exist" in response.get_json()["warnings"][-1]["message"]
+
+
+def test_a_form_key_not_yet_published_is_refused_offering_the_bundle_path(as_user, env):
+    response = as_user("designer1").post("/api/v1/definitions", data=(WILD / "camunda_form_key.bpmn").read_bytes(),
+                                         content_type="application/xml",
+                                         query_string={"filename": "camunda_form_key.bpmn"})
+    assert response.status_code == 422
+    issues = {i["element_id"]: i["message"] for i in response.get_json()["issues"] if i["code"] == "unknown-form-key"}
+    assert "service item bundle" in issues["review"] and "forms/review_form.json" in issues["review"]
+    assert "form file of another product" in issues["sign"]
+    assert _count(env, ProcessDefinition) == 0
+
+
+@pytest.mark.parametrize("path", sorted(WILD.iterdir()), ids=lambda p: p.name)
+def test_every_file_from_the_wild_is_linted_and_deployed_or_refused_never_a_500(as_user, env, path):
+    designer = as_user("designer1")
+    upload = dict(data=path.read_bytes(), content_type="application/xml", query_string={"filename": path.name})
+    lint = designer.post("/api/v1/definitions/lint", **upload)
+    deployed = designer.post("/api/v1/definitions", **upload)
+    if path.suffix not in (".bpmn", ".dmn", ".xml"):  # refused by name, before anything reads it
+        assert (lint.status_code, deployed.status_code, deployed.mimetype) == (422, 422, "application/problem+json")
+        return
+    assert lint.status_code == 200 and lint.mimetype == "application/json"
+    assert deployed.status_code in (201, 422), deployed.get_json()
+    # lint and deploy agree: refused exactly when lint finds an error
+    assert (deployed.status_code == 422) == (not lint.get_json()["ok"])
 
 
 def test_versions_are_listed_and_the_xml_downloads_as_uploaded(as_user, deployed):

@@ -30,7 +30,8 @@ export function elementIndex(modeler) {
 }
 
 export default function ModelerPage({ initialXml, fileName: initialName, onDeployed }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const reasonOf = (issue) => (lang === 'en' ? issue.reason_en : issue.reason);
   const { message } = App.useApp();
   const container = useRef(null);
   const modelerRef = useRef(null);
@@ -207,7 +208,7 @@ export default function ModelerPage({ initialXml, fileName: initialName, onDeplo
         {issues && (issues.length > 0) && (
           <List size="small" bordered data-testid="lint-report" style={{ marginTop: 8 }} dataSource={issues}
             renderItem={(i) => <List.Item><Tag color={i.severity === 'error' ? 'red' : 'orange'}>{i.code}</Tag>
-              {i.element_id && <b>{i.element_id}: </b>}{i.message}{i.line ? ` (line ${i.line})` : ''}</List.Item>} />)}
+              {i.element_id && <b>{i.element_id}: </b>}{reasonOf(i) && `${reasonOf(i)}: `}{i.message}{i.line ? ` (line ${i.line})` : ''}</List.Item>} />)}
       </Col>
       <Col span={7}>
         <PropertiesPanel modeler={modelerRef.current} element={selected} groups={groups} forms={forms} />

@@ -4,6 +4,7 @@
 import { Validator } from '@cfworker/json-schema';
 import { initialLang } from '../i18n.js';
 import { identifierErrors } from './identifiers.js';
+import { withBrowserPatterns } from './patterns.js';
 
 const WRAPPERS = new Set(['properties', 'items', 'prefixItems', 'allOf', 'anyOf', 'oneOf', 'if', 'then', 'else',
   '$ref', 'dependentSchemas', 'additionalProperties', 'unevaluatedProperties', 'not', 'contains']);
@@ -13,7 +14,7 @@ function compile(schema, rootSchema) {
   const full = rootSchema && rootSchema !== schema
     ? { ...schema, $defs: rootSchema.$defs, definitions: rootSchema.definitions } : schema;
   const key = JSON.stringify(full);
-  if (!cache.has(key)) cache.set(key, new Validator(full, '2020-12', false));
+  if (!cache.has(key)) cache.set(key, new Validator(withBrowserPatterns(full), '2020-12', false));
   return cache.get(key);
 }
 

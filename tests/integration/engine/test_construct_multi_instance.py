@@ -9,6 +9,7 @@ from support.paths import DATA
 from engine import queries
 from engine.actors import Actor
 from engine.errors import NotAllowed, TaskNotReady
+from engine.runtime import ProcessStepFailed
 from support.engine_kit import (
     assert_survives_restart,
     complete,
@@ -187,3 +188,15 @@ def test_a_sequential_multi_instance_subprocess_finishes_one_department_before_t
 def child_by_group(env, instance_id: str, element_id: str, group: str) -> dict:
     [task] = [t for t in ready(env, instance_id, element_id) if t["candidate_groups"] == [group]]
     return task
+
+
+# -- a collection missing from the data -----------------------------------------------------
+@pytest.mark.parametrize("process_id", ["mi_countersign", "mi_sequential"])
+@pytest.mark.parametrize(("data", "what"), [({}, "is not in the case data"), ({"departments": 3}, "is a int, not a list")])
+def test_a_start_without_the_collection_is_refused_naming_the_element_and_the_variable(env, process_id, data, what):
+    with pytest.raises(ProcessStepFailed) as refused:
+        start(env, deployed(env, process_id), data)
+    assert refused.value.context["element_id"] == "review"
+    assert f"the collection 'departments' this multi-instance activity works through {what}" in refused.value.message
+    with env.unit_of_work() as uow:
+        assert queries.list_instances(uow) == []

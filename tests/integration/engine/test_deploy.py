@@ -9,7 +9,7 @@ from engine import deploy
 from engine.errors import DeployRejected
 from engine.models import ProcessDefinition
 from support.engine_kit import complete, deploy_files, instance, one_ready, start
-from support.paths import EXAMPLES, SHARED
+from support.paths import EXAMPLES
 
 BPMN = EXAMPLES / "one_window_approval" / "one_window_approval.bpmn"
 START = {"applicant": "zhang3", "departments": ["market"]}
@@ -118,23 +118,3 @@ def test_form_keys_the_platform_does_not_know_are_refused(db_engine):
         deploy_files(env, BPMN)
     unknown = {i.element_id for i in refused.value.issues if i.code == "unknown-form-key"}
     assert unknown == {"accept", "correct", "review", "decide", "issue"}
-
-
-MIWG = sorted((SHARED / "corpus" / "miwg").glob("*.bpmn"))
-
-
-@pytest.mark.skipif(not MIWG, reason="../shared/corpus/miwg is not present")
-@pytest.mark.parametrize("path", MIWG, ids=lambda p: p.name)
-def test_every_reference_model_deploys_or_is_refused_with_located_reasons(env, path):
-    try:
-        result = deploy.deploy(env.unit_of_work(), {path.name: path.read_bytes()})
-    except DeployRejected as refused:
-        assert refused.issues, "a refusal must list its reasons"
-        for issue in refused.issues:
-            assert issue.message
-            assert issue.element_id or issue.code in {"no-executable-process", "xml-rejected", "no-start-event"} \
-                or issue.line, issue
-        assert definitions(env) == 0
-    else:
-        assert result.processes
-        assert definitions(env) == len(result.processes)

@@ -104,12 +104,16 @@ def test_process_without_start_event():
     [
         ('<bpmn:userTask id="x" /><bpmn:endEvent id="e" />', "no-start-event"),
         ('<bpmn:startEvent id="s1" /><bpmn:startEvent id="s2" /><bpmn:endEvent id="e" />', "subprocess-start-events"),
-        ('<bpmn:startEvent id="s1" />', "subprocess-no-end-event"),
     ],
 )
-def test_embedded_subprocess_needs_one_start_and_an_end(inner, code):
+def test_embedded_subprocess_needs_exactly_one_start(inner, code):
     text = bpmn(simple(f'<bpmn:subProcess id="task">\n{inner}\n</bpmn:subProcess>'))
     assert_issue(text, lint(text), code, "task")
+
+
+def test_a_subprocess_without_an_end_event_ends_implicitly_and_is_not_refused():
+    text = bpmn(simple('<bpmn:subProcess id="task">\n<bpmn:startEvent id="s1" />\n</bpmn:subProcess>'))
+    assert [i.code for i in lint(text) if i.severity == "error"] == []
 
 
 @pytest.mark.parametrize(
@@ -137,15 +141,23 @@ def test_signal_end_event_is_unsupported():
     assert_issue(text, lint(text), "unsupported-element", "end")
 
 
-def test_error_start_event_would_start_its_event_subprocess_at_once():
-    text = bpmn(simple() + """
+@pytest.mark.parametrize("kind", ["error", "escalation"])
+def test_error_and_escalation_start_events_start_event_subprocesses(kind):
+    text = bpmn(simple() + f"""
 <bpmn:subProcess id="on_error" triggeredByEvent="true">
-  <bpmn:startEvent id="caught"><bpmn:errorEventDefinition /></bpmn:startEvent>
+  <bpmn:startEvent id="caught"><bpmn:{kind}EventDefinition /></bpmn:startEvent>
   <bpmn:endEvent id="handled" />
   <bpmn:sequenceFlow id="fe" sourceRef="caught" targetRef="handled" />
 </bpmn:subProcess>""")
-    issue = assert_issue(text, lint(text), "unsupported-element", "caught")
-    assert "error startEvent" in issue.message
+    assert [i for i in lint(text) if i.severity == "error"] == []
+
+
+@pytest.mark.parametrize("kind", ["error", "escalation"])
+def test_error_and_escalation_start_events_outside_event_subprocesses_are_refused(kind):
+    text = bpmn(simple().replace('<bpmn:startEvent id="start" />',
+                                 f'<bpmn:startEvent id="start"><bpmn:{kind}EventDefinition /></bpmn:startEvent>'))
+    issue = assert_issue(text, lint(text), "unsupported-element", "start")
+    assert f"{kind} startEvents start event subprocesses only" in issue.message
 
 
 def test_boundary_event_needs_a_definition():

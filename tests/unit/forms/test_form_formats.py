@@ -151,3 +151,31 @@ def test_the_project_formats_are_known():
         "email",
         "uri",
     } <= known_formats()
+
+
+# Every format JSON Schema draft 2020-12 defines (Validation, section 7.3).
+DRAFT_2020_12_FORMATS = {
+    "date-time", "date", "time", "duration", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
+    "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template", "json-pointer",
+    "relative-json-pointer", "regex",
+}
+
+
+def test_every_standard_format_is_known_on_every_install():
+    """jsonschema checks some formats only when optional packages are installed; setup.cfg declares them."""
+    assert DRAFT_2020_12_FORMATS - known_formats() == set()
+
+
+@pytest.mark.parametrize(("fmt", "good", "bad"), [
+    ("duration", "P3DT4H", "3 days"),
+    ("hostname", "zwfw.example.gov.cn", "-bad-.example"),
+    ("iri", "https://政务.中国/办事", "/relative"),
+    ("iri-reference", "办事指南#材料", "\\\\bad"),
+    ("json-pointer", "/applicant/name", "applicant"),
+    ("relative-json-pointer", "1/name", "/name"),
+    ("uri-template", "https://zwfw.example.gov.cn/cases/{id}", "https://x/{id"),
+])
+def test_the_formats_that_were_unknown_are_checked(fmt, good, bad):
+    checker = format_checker()
+    assert checker.conforms(good, fmt)
+    assert not checker.conforms(bad, fmt)

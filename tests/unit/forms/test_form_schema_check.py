@@ -180,12 +180,44 @@ def test_the_server_matches_in_linear_time_even_where_python_would_not():
             },
             "/required",
         ),
+        (  # closed by its author: every submission would be refused for the missing "b"
+            {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["b"],
+             "additionalProperties": False},
+            "/required",
+        ),
+        ({"type": "object", "required": ["b"]}, "/required"),  # closed by the platform
+        (
+            {"type": "object", "properties": {"p": {"type": "object", "properties": {"a": True},
+                                                    "required": ["b"]}}},
+            "/properties/p/required",
+        ),
+        ({"type": "object", "properties": {"a": False}, "required": ["a"]}, "/required"),
+        ({"type": "object", "properties": {"a": {"type": "string", "minLength": 5, "maxLength": 2}}},
+         "/properties/a/minLength"),
+        ({"type": "object", "properties": {"a": {"type": "number", "exclusiveMinimum": 3, "maximum": 3}}},
+         "/properties/a"),
+        ({"type": "object", "properties": {"a": {"type": "array", "minItems": 3, "maxItems": 1}}},
+         "/properties/a/minItems"),
         ({"type": "array"}, "/type"),
         ({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}, "/$schema"),
     ],
 )
 def test_authoring_problems_are_located(schema, pointer):
     assert pointer in [p.pointer for p in schema_problems(schema)]
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["b"],
+     "additionalProperties": {"type": "string"}},
+    {"type": "object", "patternProperties": {"^b$": {"type": "string"}}, "additionalProperties": False,
+     "required": ["b"]},
+    {"type": "object", "properties": {"a": {"$ref": "#/$defs/percent%25field"}},
+     "$defs": {"percent%field": {"type": "string"}}},
+    {"type": "object", "properties": {"a": {"$ref": "#/$defs/%E5%A7%93%E5%90%8D"}},
+     "$defs": {"姓名": {"type": "string"}}},
+])
+def test_schemas_that_can_be_satisfied_are_accepted(schema):
+    assert schema_problems(schema) == []
 
 
 def test_every_problem_is_listed_at_once():

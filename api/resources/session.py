@@ -85,7 +85,7 @@ def login(body):
 @endpoint("Set up my second factor: a new TOTP secret for an authenticator app (shown once)", enrolling=True,
           response=EnrolmentSchema(), status=201, errors=(409,), audit=("user.second_factor_enrolment_started", "user"))
 def begin_enrolment():
-    principal = _person(enrolling=True)
+    principal = _enrolling()
     context().object_id = str(principal.user_id)
     enrolment = second_factor.begin_enrolment(work(), principal.user_id,
                                               issuer=current_app.config["SECOND_FACTOR_ISSUER"])
@@ -98,7 +98,7 @@ def begin_enrolment():
           errors=(409,), audit=("user.second_factor_enrolled", "user"),
           response_headers={"Set-Cookie": "a new session cookie (the enrolment session ends)"})
 def confirm_enrolment(body):
-    principal = _person(enrolling=True)
+    principal = _enrolling()
     context().object_id = str(principal.user_id)
     codes = second_factor.confirm_enrolment(work(), principal.user_id, body["code"], now=utcnow())
     return _signed_in(principal.user_id, replacing=request.cookies.get(SESSION_COOKIE), recovery_codes=codes)
@@ -185,9 +185,19 @@ def revoke_token(token_id):
     credentials.revoke_token(work(), token_id)
 
 
-def _person(*, enrolling: bool = False):
+def _enrolling():
+    """A second factor is set up in the session an administrator without one gets at sign-in, nowhere else
+    (a stolen session of anyone else cannot lock its owner out by setting one up)."""
+    principal = require_principal(enrolling=True)
+    if principal.stage != "enrol":
+        raise Forbidden("a second factor is set up at sign-in, by an administrator who has none; a security "
+                        "administrator resets a lost one")
+    return principal
+
+
+def _person():
     """Tokens cannot mint tokens or change passwords: that needs the person, logged in."""
-    principal = require_principal(enrolling=enrolling)
+    principal = require_principal()
     if principal.via != "session":
         raise Forbidden("this needs a logged-in person, not an API token")
     return principal

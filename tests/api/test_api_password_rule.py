@@ -6,7 +6,6 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from api.models import PasswordHistory
 from api_kit import PASSWORD
 from live_kit import session_for, threaded_server
 
@@ -59,6 +58,8 @@ def test_a_password_may_not_return_to_any_of_the_last_five(live, env, app):
     sixth = clerk.post(f"{live}/api/v1/session/password", json={"old_password": current, "new_password": used[0]},
                        timeout=30)
     assert sixth.status_code == 204, sixth.text  # the sixth one back may return
+    from api.models import PasswordHistory
+
     with env.unit_of_work() as uow:  # only argon2id hashes are kept, and only as many as the rule needs
         hashes = list(uow.session.scalars(select(PasswordHistory.password_hash)))
         assert len(hashes) == app.config["PASSWORD_HISTORY"] - 1

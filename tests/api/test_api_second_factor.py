@@ -7,7 +7,6 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from api.models import RecoveryCode, User
 from api_kit import PASSWORD, audit_rows
 from live_kit import session_for, threaded_server
 from support import second_factor
@@ -29,7 +28,7 @@ def _post_login(live, username, password=PASSWORD, **extra):
 
 @pytest.mark.parametrize("username", ADMINISTRATORS)
 def test_an_administrators_password_alone_no_longer_signs_in(live, env, username):
-    second_factor.enrol(env, username)
+    session_for(live, username)  # their first sign-in: the second factor is set up
     http, answer = _post_login(live, username)
     assert answer.status_code == 401, answer.text
     assert answer.headers["Content-Type"] == "application/problem+json"
@@ -44,6 +43,8 @@ def test_an_administrators_password_alone_no_longer_signs_in(live, env, username
 
 
 def test_a_wrong_code_is_a_failed_login_counted_towards_the_lock(live, app, env):
+    from api.models import User
+
     second_factor.enrol(env, "admin1")
     right = pyotp.TOTP(second_factor.AUTHENTICATORS["admin1"].secret).now()
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
@@ -71,6 +72,8 @@ def test_a_code_counts_once(live, env):
 
 
 def test_a_recovery_code_stands_in_for_the_app_once(live, env):
+    from api.models import RecoveryCode
+
     authenticator = second_factor.enrol(env, "admin1")
     spare = authenticator.recovery_codes[3]
     http, answer = _post_login(live, "admin1", code=spare.upper().replace("-", " "))  # as read off paper
@@ -114,6 +117,8 @@ def test_an_administrator_without_a_second_factor_must_set_one_up_before_anythin
     assert listed.status_code == 200
     old = requests.get(f"{live}/api/v1/session", cookies={"yiwang_session": enrolling_cookie}, timeout=30)
     assert old.status_code == 401
+    from api.models import User
+
     assert [(r.action, r.result) for r in audit_rows(env, object_type="user", object_id=str(organisation["sec"]))][
         :3] == [("user.second_factor_enrolled", "ok"), ("user.second_factor_enrolled", "failed"),
                 ("user.second_factor_enrolment_started", "ok")]
@@ -161,3 +166,16 @@ def test_api_tokens_are_not_asked_for_a_code(live, env, organisation):
 def test_people_who_are_not_administrators_sign_in_with_their_password(live):
     _, answer = _post_login(live, "clerk1")
     assert answer.status_code == 200 and answer.json()["second_factor"] == "none"
+
+
+def test_a_second_factor_is_set_up_only_in_the_session_that_must_set_one_up(as_user, with_token, env):
+    from api.models import User
+
+    second_factor.enrol(env, "auditor1")
+    for client in (as_user("clerk1"), as_user("auditor1")):  # a stolen session cannot lock its owner out
+        refused = client.post("/api/v1/session/second-factor/enrolment")
+        assert refused.status_code == 403, refused.get_json()
+    token = with_token("integrator1", ["read"])
+    assert token.post("/api/v1/session/second-factor/enrolment").status_code == 403
+    with env.unit_of_work() as uow:
+        assert uow.session.scalar(select(User.second_factor_secret).where(User.username == "clerk1")) is None

@@ -1,51 +1,37 @@
 """Use cases for accounts: users, passwords and lockout, roles, groups and regions.
 
 Each takes a unit of work (or a session, for reads) and plain values; those that
-change something commit once. Passwords are argon2id hashes (argon2-cffi).
+change something commit once. Passwords and their rule are :mod:`api.passwords`'s;
+the administrators' second factor is :mod:`api.second_factor`'s.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.models import utcnow
 
-from . import audit, login_throttle
+from . import audit, login_throttle, passwords, second_factor
 from .errors import (
     Conflict,
+    CredentialsResetPending,
     Invalid,
     LoginFailed,
     LoginThrottled,
     NotFound,
     PasswordChangeRequired,
-    PasswordRejected,
     RolesConflict,
+    SecondFactorFailed,
+    SecondFactorRequired,
 )
 from .models import Group, Identity, Membership, Region, User, UserRole
 from .permissions import REGION_LEVELS, ROLES, exclusive_violation, permissions_of
 
 LOCAL = "local"
-
-
-
-class _Hashing:
-    """The argon2id parameters in force; set once by the app factory from the settings."""
-
-    hasher = PasswordHasher()
-    # Verified against when the username is unknown, so a miss costs as long as a hit.
-    dummy: str | None = None
-
-
-def configure_hashing(*, time_cost: int, memory_kib: int) -> None:
-    _Hashing.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
-    _Hashing.dummy = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +49,8 @@ class Principal:
     # A supervisor's view: the region codes they watch (their groups' regions and every region below),
     # or None for the whole installation. Only supervisors are limited by region.
     regions: frozenset[str] | None = None
+    # "enrol": an administrator's session that may only set up its second factor (no permissions).
+    stage: str | None = None
 
     def may(self, permission: str) -> bool:
         return permission in self.permissions
@@ -74,47 +62,18 @@ class LockoutPolicy:
     minutes: int = 15
 
 
-# -- passwords --------------------------------------------------------------
-def check_password_policy(password: str, *, username: str, min_length: int) -> None:
-    """Raise with every reason at once when the password is too weak."""
-    problems = []
-    if len(password) < min_length:
-        problems.append(f"at least {min_length} characters")
-    classes = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
-    if classes < 3:
-        problems.append("at least three of: lower case, upper case, digits, other characters")
-    if username and username.lower() in password.lower():
-        problems.append("must not contain the username")
-    if problems:
-        raise PasswordRejected("the password does not meet the policy",
-                               errors=[{"pointer": "/password", "message": p} for p in problems])
-
-
-def hash_password(password: str) -> str:
-    return _Hashing.hasher.hash(password)
-
-
-def _password_matches(stored: str | None, password: str) -> bool:
-    if stored is None and _Hashing.dummy is None:
-        _Hashing.dummy = hash_password("not a password of anyone")
-    try:
-        return _Hashing.hasher.verify(stored or _Hashing.dummy, password) and stored is not None
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 # -- users ------------------------------------------------------------------
 def create_user(uow, username: str, *, password: str | None, min_length: int, display_name: str | None = None,
                 roles=(), groups=()) -> int:
     if password is not None:
-        check_password_policy(password, username=username, min_length=min_length)
+        passwords.check_password_policy(password, username=username, min_length=min_length)
     _check_roles(roles)
     with uow:
         session = uow.session
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise Conflict("a user with this name exists", username=username)
         user = User(username=username, display_name=display_name,
-                    password_hash=hash_password(password) if password else None,
+                    password_hash=passwords.hash_password(password) if password else None,
                     password_changed_at=utcnow() if password else None, active=True, failed_logins=0)
         session.add(user)
         session.flush()
@@ -137,20 +96,28 @@ def update_user(uow, user_id: int, *, display_name=None, active: bool | None = N
         uow.commit()
 
 
-def set_password(uow, user_id: int, password: str, *, min_length: int, old_password: str | None = None,
-                 require_old: bool = False) -> None:
+def set_password(uow, user_id: int, password: str, *, min_length: int, history: int,
+                 old_password: str | None = None, require_old: bool = False) -> None:
     """Change a password: the user's own change (``require_old``) or a security administrator's reset.
 
     A reset is a one-time password: whoever signs in with it must choose a new one first
-    (:func:`login` refuses to start a session with it).
+    (:func:`login` refuses to start a session with it), and an administrator must give their
+    second factor's code to do so, which is why an administrator without one is not reset.
     """
     with uow:
-        user = get_user(uow.session, user_id)
-        if require_old and not _password_matches(user.password_hash, old_password or ""):
+        session = uow.session
+        user = get_user(session, user_id)
+        if require_old and not passwords.password_matches(user.password_hash, old_password or ""):
             raise Invalid("the current password is wrong",
                           errors=[{"pointer": "/old_password", "message": "wrong password"}])
-        check_password_policy(password, username=user.username, min_length=min_length)
-        user.password_hash, user.password_changed_at = hash_password(password), utcnow()
+        if not require_old and second_factor.required(roles_of(session, user_id)) and not second_factor.enrolled(user):
+            raise CredentialsResetPending(
+                "this administrator has no second factor set up (or it was reset): whoever knows a reset password "
+                "could set one up and sign in as them. Let them sign in and enrol first, or disable the account "
+                "and create a new one")
+        passwords.check_password_policy(password, username=user.username, min_length=min_length)
+        passwords.check_not_recent(session, user, password, keep=history)
+        passwords.replace(session, user, password, keep=history, now=utcnow())
         user.failed_logins, user.locked_until = 0, None
         user.must_change_password = not require_old
         uow.commit()
@@ -241,12 +208,15 @@ def supervised_regions(session: Session, roles, groups) -> frozenset[str] | None
 
 # -- logging in -------------------------------------------------------------
 def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: str | None = None,
-          now: datetime | None = None) -> int:
-    """Check a password; audits every attempt and slows down failing clients (:mod:`api.login_throttle`).
+          now: datetime | None = None, code: str | None = None, renewing: bool = False) -> int:
+    """Check a password, and an administrator's second-factor ``code``; returns the user's id.
 
-    The outcome is committed (with its audit record) before a failure is raised,
-    so failed attempts are counted and recorded even though the call fails. A client
-    that must wait is answered at once, without the password being checked.
+    Audits every attempt and slows down failing clients (:mod:`api.login_throttle`); a wrong
+    code counts as a failure as a wrong password does. The outcome is committed (with its
+    audit record) before a failure is raised, so failed attempts are counted and recorded
+    even though the call fails. A client that must wait is answered at once, without the
+    password being checked. ``renewing``: the check before replacing a reset password
+    (:func:`renew_password`), which a reset password passes.
     """
     now = now or utcnow()
     with uow:
@@ -261,17 +231,16 @@ def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: s
             select(User).join(Identity, Identity.user_id == User.id)
             .where(Identity.provider == LOCAL, Identity.subject == username)
         ).first()
-        matches = _password_matches(user.password_hash if user else None, password)
-        reason = _refusal(user, matches, now)
-        if reason is None and user.must_change_password:
-            reason = "password-change-required"
+        reason = _refusal(user, passwords.password_matches(user.password_hash if user else None, password), now)
+        if reason is None:
+            reason = _after_password(session, user, code, now, renewing=renewing)
         if reason is None:
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
             user.last_login_source = source
             login_throttle.succeeded(session, username, source)
-            if _Hashing.hasher.check_needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-        elif reason in ("wrong-password", "unknown-user"):
+            if passwords.needs_rehash(user.password_hash):
+                user.password_hash = passwords.hash_password(password)
+        elif reason in COUNTED_FAILURES:
             if user is not None:
                 user.failed_logins += 1
             if login_throttle.failed(session, username, source, now, threshold=policy.threshold,
@@ -279,12 +248,37 @@ def login(uow, username: str, password: str, *, policy: LockoutPolicy, source: s
                 reason += "-locked"
         _audit_login(session, username, source, user, reason)
         uow.commit()
+    _raise_for(reason, username, user)
+    return user.id
+
+
+# Refusals that count towards the delay and the lock (a missing code does not: it is the UI's first step).
+COUNTED_FAILURES = ("wrong-password", "unknown-user", second_factor.WRONG, second_factor.REUSED)
+
+
+def _after_password(session, user: User, code: str | None, now: datetime, *, renewing: bool) -> str | None:
+    """Why a right password does not sign in: it must be replaced first, or the second factor's code."""
+    if user.must_change_password and not renewing:
+        return "password-change-required"
+    if second_factor.enrolled(user):
+        return second_factor.verify(session, user, code, now=now)
+    return None
+
+
+def _raise_for(reason: str | None, username: str, user: User | None) -> None:
+    if reason is None:
+        return
     if reason == "password-change-required":
         raise PasswordChangeRequired("the password was reset by a security administrator: choose a new one "
-                                     "before signing in", username=username)
-    if reason is not None:
-        raise LoginFailed("wrong username or password, or the account is locked")
-    return user.id
+                                     "before signing in", username=username,
+                                     second_factor=second_factor.enrolled(user))
+    if reason == second_factor.MISSING:
+        raise SecondFactorRequired("enter the code of your authenticator app (or a recovery code)")
+    if reason.startswith(second_factor.REUSED):
+        raise SecondFactorFailed("this code was used already: wait for the next one")
+    if reason.startswith(second_factor.WRONG):
+        raise SecondFactorFailed("wrong code, or the account is locked")
+    raise LoginFailed("wrong username or password, or the account is locked")
 
 
 def _audit_login(session, username: str, source: str | None, user: User | None, reason: str | None) -> None:
@@ -295,18 +289,18 @@ def _audit_login(session, username: str, source: str | None, user: User | None, 
 
 
 def renew_password(uow, username: str, old_password: str, new_password: str, *, policy: LockoutPolicy,
-                   min_length: int, source: str | None = None) -> int:
+                   min_length: int, history: int, code: str | None = None, source: str | None = None) -> int:
     """Replace a password that must be changed (a reset), signing nothing in.
 
-    The old password is checked as a login is (failures counted and audited), so this
-    is no easier a way to guess passwords than logging in.
+    The old password, and an administrator's second-factor ``code``, are checked as a login
+    checks them (failures counted and audited), so this is no easier a way to guess passwords
+    than logging in, and a security administrator who knows the reset password still cannot
+    use it to become the administrator whose password they reset.
     """
-    try:
-        user_id = login(uow.env.unit_of_work(), username, old_password, policy=policy, source=source)
-    except PasswordChangeRequired:
-        with uow.env.unit_of_work() as look:
-            user_id = user_id_by_name(look.session, username)
-    set_password(uow, user_id, new_password, min_length=min_length, old_password=old_password, require_old=True)
+    user_id = login(uow.env.unit_of_work(), username, old_password, policy=policy, source=source, code=code,
+                    renewing=True)
+    set_password(uow, user_id, new_password, min_length=min_length, history=history, old_password=old_password,
+                 require_old=True)
     return user_id
 
 

@@ -19,7 +19,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import EngineConfig
 
-from . import accounts, admission, audit_keys, config, json_bodies, openapi, problems, rate_limits, resources, web
+from . import (
+    admission,
+    audit_keys,
+    config,
+    json_bodies,
+    openapi,
+    passwords,
+    problems,
+    rate_limits,
+    resources,
+    sealing,
+    web,
+)
 from .wiring import build_env
 
 
@@ -39,7 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PRODUCTION=production,
         TESTING=bool(test_config.get("TESTING")),
     )
-    accounts.configure_hashing(time_cost=values["PASSWORD_HASH_TIME_COST"],
+    passwords.configure_hashing(time_cost=values["PASSWORD_HASH_TIME_COST"],
                                memory_kib=values["PASSWORD_HASH_MEMORY_KIB"])
     json_bodies.init_app(app)
     if values["TRUSTED_PROXIES"]:
@@ -48,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # One material store for uploads and for checking what forms refer to (api/materials.py).
     app.config["MATERIALS_DIR"] = values["MATERIALS_DIR"] or os.path.join(app.instance_path, "materials")
     audit_keys.configure(values, app.instance_path)
+    sealing.configure(values, app.instance_path)
     env = build_env(engine_config, db_engine=test_config.get("DB_ENGINE"), materials_dir=app.config["MATERIALS_DIR"])
     app.extensions["yiwang"] = env
 

@@ -35,10 +35,10 @@ class AuditKeys:
     def chain_key(self) -> bytes:
         if self.key_value:
             return self.key_value.encode()
-        return _made_once(self.key_file, lambda: secrets.token_urlsafe(48).encode()).strip()
+        return made_once(self.key_file, lambda: secrets.token_urlsafe(48).encode()).strip()
 
     def signing_key(self) -> Ed25519PrivateKey:
-        pem = _made_once(self.anchor_key_file, lambda: Ed25519PrivateKey.generate().private_bytes(
+        pem = made_once(self.anchor_key_file, lambda: Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         return serialization.load_pem_private_key(pem, password=None)
 
@@ -48,7 +48,7 @@ class AuditKeys:
         return base64.b64encode(raw).decode()
 
 
-def _made_once(path: Path, make) -> bytes:
+def made_once(path: Path, make) -> bytes:
     """The file's content, writing ``make()`` there first (0600) if nobody has yet."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -16,7 +16,7 @@ from engine.actors import Actor
 
 from . import credentials
 from .accounts import Principal
-from .errors import CsrfFailed, Forbidden, Unauthenticated
+from .errors import CsrfFailed, Forbidden, SecondFactorEnrolmentRequired, Unauthenticated
 
 SESSION_COOKIE = "yiwang_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -76,12 +76,16 @@ def _resolve() -> Principal | None:
     return principal
 
 
-def require_principal() -> Principal:
+def require_principal(*, enrolling: bool = False) -> Principal:
+    """The caller; ``enrolling``: also an administrator's session that must set up its second factor first."""
     principal = current_principal()
     if principal is None:
         if g.get("session_expired"):
             raise Unauthenticated("the session has ended (idle too long or logged out); log in again")
         raise Unauthenticated("log in, or send an API token as 'Authorization: Bearer …'")
+    if principal.stage is not None and not enrolling:
+        raise SecondFactorEnrolmentRequired("set up your second factor (an authenticator app) first: "
+                                            "POST /api/v1/session/second-factor/enrolment")
     return principal
 
 

@@ -25,7 +25,7 @@ from forms.errors import FormError
 from processes.case_errors import CaseError
 from processes.item_errors import ItemError
 
-from . import cli_calendar
+from . import cli_calendar, cli_second_factor
 from .wiring import build_env
 
 
@@ -330,7 +330,7 @@ def users():
 @click.pass_context
 def users_create(ctx, username, roles, groups, display_name, password_stdin, no_password):
     """Create a user; asks for the password unless told otherwise."""
-    from . import accounts
+    from . import accounts, second_factor
 
     env = _env(ctx)
     if no_password:
@@ -343,6 +343,8 @@ def users_create(ctx, username, roles, groups, display_name, password_stdin, no_
         _audited(env, "user.created", "user", username, roles=sorted(roles), groups=sorted(groups)), username,
         password=password, display_name=display_name, roles=roles, groups=groups, min_length=_min_length())
     click.echo(f"user {username} created (id {user_id})")
+    if second_factor.required(roles):
+        cli_second_factor.print_enrolment_instructions(username)
 
 
 @users.command("roles")
@@ -636,7 +638,9 @@ def demo_command(ctx, examples):
         where = f" [{', '.join(user.groups)}]" if user.groups else ""
         click.echo(f"  {user.username:<17} {', '.join(user.roles)}{where}  {user.display_name}"
                    f"{'' if created else '  (exists)'}")
+    cli_second_factor.print_demo_authenticators(report.authenticators)
     click.echo("changed" if report.changed else "nothing changed (already seeded)")
+
 
 
 @main.group()
@@ -687,3 +691,4 @@ def db_revision(ctx, message):
 
 
 main.add_command(cli_calendar.calendar)
+users.add_command(cli_second_factor.reset_second_factor)

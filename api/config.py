@@ -53,7 +53,19 @@ SETTINGS = (
             "except from the address the account last signed in from."),
     Setting("PASSWORD_HASH_TIME_COST", 3, "argon2id passes; hashes are upgraded at the next login when raised."),
     Setting("PASSWORD_HASH_MEMORY_KIB", 65536, "argon2id memory per hash, in KiB."),
-    Setting("PASSWORD_MIN_LENGTH", 12, "Shortest password accepted (also needs 3 of 4 character classes)."),
+    Setting("PASSWORD_MIN_LENGTH", 12,
+            "Shortest password accepted (also needs 3 of 4 character classes, must not be a common password; "
+            "api/passwords.py)."),
+    Setting("PASSWORD_HISTORY", 5, "A new password may not be any of the account's last this many (等保三级)."),
+    Setting("SECOND_FACTOR_KEY", "",
+            "Seals the administrators' TOTP secrets in the database (AES-256-GCM; api/sealing.py); held outside "
+            "the database. Empty: the file SECOND_FACTOR_KEY_FILE, made on first use. Every web worker and the "
+            "CLI need the same key: set it on every host of a production installation. Losing it means every "
+            "administrator enrols again."),
+    Setting("SECOND_FACTOR_KEY_FILE", "",
+            "Where the generated second-factor key is kept; empty: 'second_factor_key' in the instance folder."),
+    Setting("SECOND_FACTOR_ISSUER", "yiwang",
+            "The name authenticator apps show beside an administrator's codes (the otpauth issuer)."),
     Setting("COOKIE_SECURE", "auto",
             "Send the session cookie over HTTPS only; 'auto' means yes in production, no when embedded."),
     Setting("TRUSTED_PROXIES", 0,

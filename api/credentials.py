@@ -48,10 +48,17 @@ def csrf_matches(key: bytes, raw_session_id: str, presented: str | None) -> bool
 
 
 # -- sessions ---------------------------------------------------------------
-def start_session(uow, user_id: int, *, key: bytes, source: str | None = None) -> str:
+def start_session(uow, user_id: int, *, key: bytes, source: str | None = None, stage: str | None = None,
+                  replacing: str | None = None) -> str:
+    """A new session id (shown once, to the browser). ``stage="enrol"``: it may only set up a second factor.
+
+    ``replacing``: the raw id of a session that ends now (a new id whenever privileges change).
+    """
     raw = secrets.token_urlsafe(32)
     with uow:
-        uow.session.add(WebSession(id_hash=_keyed(key, raw), user_id=user_id, source=source))
+        if replacing:
+            uow.session.execute(delete(WebSession).where(WebSession.id_hash == _keyed(key, replacing)))
+        uow.session.add(WebSession(id_hash=_keyed(key, raw), user_id=user_id, source=source, stage=stage))
         uow.commit()
     return raw
 
@@ -75,14 +82,16 @@ def resolve_session(uow, raw: str, *, key: bytes, policy: SessionPolicy) -> Prin
             uow.commit()
         roles = frozenset(r.role for r in rows if r.role is not None)
         groups = frozenset(r.group_name for r in rows if r.group_name is not None)
+        if found.stage is not None:  # nothing but the step it is for (a second factor to set up)
+            return Principal(found.user_id, found.username, roles, groups, frozenset(), stage=found.stage)
         return Principal(found.user_id, found.username, roles, groups, permissions_of(roles),
                          regions=supervised_regions(session, roles, groups))
 
 
 # A request's caller in one statement: the session, its user, and (one row per role x group) what they hold.
 _SESSION_WITH_USER = (
-    select(WebSession.user_id, WebSession.created_at, WebSession.last_seen_at, User.username, User.active,
-           UserRole.role, Group.name.label("group_name"))
+    select(WebSession.user_id, WebSession.created_at, WebSession.last_seen_at, WebSession.stage, User.username,
+           User.active, UserRole.role, Group.name.label("group_name"))
     .outerjoin(User, User.id == WebSession.user_id)
     .outerjoin(UserRole, UserRole.user_id == WebSession.user_id)
     .outerjoin(Membership, Membership.user_id == WebSession.user_id)

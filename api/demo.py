@@ -4,7 +4,9 @@
 and the one-window example process, and creates the regions, departments, windows
 and users the examples name. It is idempotent: what exists is left alone, so a
 second run changes nothing. Every demo user has the same well-known password
-(:data:`PASSWORD`), which is why ``yiwang demo`` refuses production databases.
+(:data:`PASSWORD`), which is why ``yiwang demo`` refuses production databases. The three
+administrators are enrolled in the second factor (each with their own secret, printed by
+``yiwang demo`` on every run, to be typed into an authenticator app).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from sqlalchemy import select
 
 from processes import item_commands
 
-from . import accounts, audit
+from engine.models import utcnow
+
+from . import accounts, audit, second_factor
 from .models import Group, Region, User
 
 PASSWORD = "Yiwang-Demo-2026"
@@ -103,6 +107,8 @@ class SeedReport:
     users: list[tuple[DemoUser, bool]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
     processes: list[dict[str, Any]] = field(default_factory=list)
+    # The administrators' TOTP secrets, by username (they sign in with a code of an app holding it).
+    authenticators: dict[str, str] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -141,7 +147,24 @@ def seed(env, *, examples: Path | None = None, min_length: int = 12) -> SeedRepo
                                  user.username, password=PASSWORD, min_length=min_length,
                                  display_name=user.display_name, roles=user.roles, groups=user.groups)
         report.users.append((user, user.username not in users))
+    report.authenticators = _enrol_administrators(env)
     return report
+
+
+def _enrol_administrators(env) -> dict[str, str]:
+    """Each demo administrator's TOTP secret: set up now when they have none (audited), else as it is."""
+    secrets = {}
+    for user in USERS:
+        if not second_factor.required(user.roles):
+            continue
+        with env.unit_of_work() as uow:
+            account = uow.session.scalars(select(User).where(User.username == user.username)).one()
+            user_id, secret = account.id, second_factor.secret_of(account) if second_factor.enrolled(account) else None
+        if secret is None:
+            secret, _ = second_factor.enrol_now(_audited(env, "user.second_factor_enrolled", "user", str(user_id)),
+                                                user_id, now=utcnow())
+        secrets[user.username] = secret
+    return secrets
 
 
 def _one_window(env, folder: Path) -> list[dict[str, Any]]:

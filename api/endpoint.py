@@ -89,6 +89,7 @@ def endpoint(
     audit_id: str | None = None,
     description: str | None = None,
     rate_limit: str | None = None,
+    enrolling: bool = False,
 ):
     """Declare an endpoint.
 
@@ -104,6 +105,8 @@ def endpoint(
             argument that identifies the object.
         rate_limit: the setting (e.g. ``LOGIN_RATE_LIMIT``) holding this endpoint's own limit per
             client, on top of the limit every anonymous call shares.
+        enrolling: also open to an administrator's session that must set up its second factor
+            first (which every other endpoint refuses, 403 second-factor-enrolment-required).
     """
     spec = Spec(summary, permission, public, query, body, raw_body, response, status, statuses, errors,
                 headers, response_headers or {}, produces, audit, description, rate_limit)
@@ -114,7 +117,7 @@ def endpoint(
             if audit is not None:
                 auditing.begin(audit[0], audit[1], view_args.get(audit_id) if audit_id else None)
             if not public:
-                auth.require(permission) if permission else auth.require_principal()
+                auth.require(permission) if permission else auth.require_principal(enrolling=enrolling)
             kwargs = dict(view_args)
             if query is not None:
                 kwargs["query"] = query.load(_query_args(query))

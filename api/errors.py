@@ -42,6 +42,18 @@ class LoginThrottled(ApiError):
         self.retry_after = retry_after
 
 
+class SecondFactorRequired(Unauthenticated):
+    """The password was right; an administrator also gives the authenticator's code (or a recovery code)."""
+
+    code = "second-factor-required"
+
+
+class SecondFactorFailed(LoginFailed):
+    """The second-factor code was wrong, or already used (a code counts once)."""
+
+    code = "second-factor-failed"
+
+
 class PasswordChangeRequired(ApiError):
     """The password was right but was set by a security administrator: the user must choose a new one."""
 
@@ -62,6 +74,12 @@ class Forbidden(ApiError):
     """The caller is known but may not do this."""
 
     code = "forbidden"
+
+
+class SecondFactorEnrolmentRequired(Forbidden):
+    """An administrator's session that may only set up its second factor until that is done."""
+
+    code = "second-factor-enrolment-required"
 
 
 class Hidden(ApiError):
@@ -105,6 +123,12 @@ class RolesConflict(Invalid):
 
 class Conflict(ApiError):
     code = "conflict"
+
+
+class CredentialsResetPending(Conflict):
+    """A security administrator may not reset both an administrator's password and second factor."""
+
+    code = "credentials-reset-pending"
 
 
 class IdempotencyConflict(Conflict):

@@ -57,7 +57,7 @@ def _explain() -> None:
 
 
 def _create_first_admin(env) -> None:
-    from . import accounts, config
+    from . import accounts, cli_second_factor, config
 
     username = click.prompt("用户名 (username)", default="secadmin").strip()
     for _ in range(ATTEMPTS):
@@ -75,6 +75,7 @@ def _create_first_admin(env) -> None:
                 click.echo(f"  {item.get('message', '')}", err=True)
             continue
         click.echo(f"已创建安全管理员 {username}。(Security administrator {username} created.)")
+        cli_second_factor.print_enrolment_instructions(username)
         click.echo("  其他账号用命令或 REST API (/api/v1/users) 创建 (other accounts, from the command line or "
                    "the API): yiwang users create NAME --role clerk --group window")
         return

@@ -75,6 +75,34 @@ class User(Base):
     # Where the last successful sign-in came from: failed logins of others elsewhere do not slow it.
     last_login_source: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The TOTP secret (api/second_factor.py), sealed with a key held outside the database
+    # (api/sealing.py); set when enrolment starts, in use once ``second_factor_enrolled_at`` is.
+    second_factor_secret: Mapped[str | None] = mapped_column(Text)
+    second_factor_enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The last time step whose code signed in: a code is accepted once (RFC 6238, 5.2).
+    second_factor_last_step: Mapped[int | None] = mapped_column(Integer)
+
+
+class PasswordHistory(Base):
+    """An account's earlier passwords (argon2id hashes), so a new one is none of the last few."""
+
+    __tablename__ = "password_history"
+    __table_args__ = (Index("ix_password_history_user", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    replaced_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator once; stored as its SHA-256 only."""
+
+    __tablename__ = "recovery_code"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class LoginThrottle(Base):
@@ -149,6 +177,9 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     source: Mapped[str | None] = mapped_column(String(64))
+    # None: a full session. "enrol": an administrator who has no second factor yet; the session
+    # may only set one up (api/second_factor.py) and grants nothing else.
+    stage: Mapped[str | None] = mapped_column(String(20))
 
 
 class CaseParty(Base):

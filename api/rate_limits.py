@@ -69,6 +69,14 @@ def _from_known_address() -> bool:
     return known is not None and known == client_address()
 
 
+def _failed_login(response) -> bool:
+    """A refused login counts against the account; a right password still waiting for its code does not."""
+    if response.status_code != 401:
+        return False
+    body = response.get_json(silent=True)
+    return not (isinstance(body, dict) and str(body.get("type", "")).endswith(":second-factor-required"))
+
+
 def _setting(name: str):
     return lambda: current_app.config[name]
 
@@ -89,7 +97,7 @@ def init_app(app: Flask, *, production: bool, redis_url: str) -> Limiter:
         limited = limiter.limit(_setting(spec.rate_limit))(view)
         if name in LOGIN_ENDPOINTS:
             limited = limiter.limit(_setting("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=_attempted_account,
-                                    deduct_when=lambda response: response.status_code == 401,
+                                    deduct_when=_failed_login,
                                     exempt_when=_from_known_address, scope="login-account")(limited)
         app.view_functions[name] = limited
     app.extensions[EXTENSION] = limiter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from .. import accounts, credentials, grants, login_throttle
+from .. import accounts, credentials, grants, login_throttle, second_factor
 from ..auditing import context, created, work
 from ..auth import env, reading, require_principal
 from ..endpoint import endpoint
@@ -38,6 +38,7 @@ def _user_out(session, user: User) -> dict:
             "roles": sorted(accounts.roles_of(session, user.id)), "groups": sorted(accounts.groups_of(session, user.id)),
             "locked": bool(user.locked_until and user.locked_until > now) or bool(locked_out),
             "locked_sources": locked_out, "failed_logins": user.failed_logins,
+            "second_factor": second_factor.state(user),
             "last_login_at": user.last_login_at, "created_at": user.created_at}
 
 
@@ -102,6 +103,10 @@ def set_roles(user_id, body):
     _not_self(user_id)
     context().details = {"roles": sorted(body["roles"])}
     accounts.set_roles(work(), user_id, body["roles"])
+    with reading() as uow:
+        must_enrol = second_factor.stage_at_sign_in(uow.session, user_id) is not None
+    if must_enrol:  # now an administrator without a second factor: their sessions end, they enrol at sign-in
+        credentials.end_sessions_of(env().unit_of_work(), user_id)
     return _user(user_id)
 
 
@@ -117,10 +122,28 @@ def set_groups(user_id, body):
 
 @bp.post("/users/<int:user_id>/password")
 @endpoint("Reset a user's password", permission=MANAGE, body=PasswordResetSchema(), response=None, status=204,
-          errors=(404,), audit=("user.password_reset", "user"), audit_id="user_id")
+          errors=(404, 409), audit=("user.password_reset", "user"), audit_id="user_id",
+          description="The password starts no session: its holder replaces it first (POST /session/password/renew, "
+                      "administrators with their second factor's code). An administrator without a second factor "
+                      "is not reset (409 credentials-reset-pending).")
 def reset_password(user_id, body):
     _not_self(user_id)
-    accounts.set_password(work(), user_id, body["password"], min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    config = current_app.config
+    accounts.set_password(work(), user_id, body["password"], min_length=config["PASSWORD_MIN_LENGTH"],
+                          history=config["PASSWORD_HISTORY"])
+    credentials.end_sessions_of(env().unit_of_work(), user_id)
+
+
+@bp.delete("/users/<int:user_id>/second-factor")
+@endpoint("Reset a user's second factor (they set up a new one at their next sign-in)", permission=MANAGE,
+          response=None, status=204, errors=(404, 409), audit=("user.second_factor_reset", "user"),
+          audit_id="user_id",
+          description="For an administrator who lost their authenticator and recovery codes. Refused (409 "
+                      "credentials-reset-pending) while the account's password is a reset one not yet replaced: "
+                      "one person never resets both factors of an administrator.")
+def reset_second_factor(user_id):
+    _not_self(user_id)
+    second_factor.reset(work(), user_id)
     credentials.end_sessions_of(env().unit_of_work(), user_id)
 
 

@@ -1,16 +1,23 @@
-"""Logging in and out, the caller's own account, and their API tokens."""
+"""Logging in and out, the caller's own account (password, second factor), and their API tokens."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, current_app, g, request
 
-from .. import accounts, credentials
+from engine.models import utcnow
+
+from .. import accounts, credentials, second_factor
 from ..auditing import context, created, work
 from ..auth import SESSION_COOKIE, env, reading, require_principal, secret, source_address
 from ..endpoint import endpoint
 from ..errors import Forbidden
 from ..models import ApiToken
 from ..schemas.accounts import (
+    CodeSchema,
+    EnrolledSchema,
+    EnrolmentSchema,
     LoginSchema,
     MeSchema,
     NewTokenSchema,
@@ -26,34 +33,79 @@ bp = Blueprint("session", __name__)
 def _me(principal, csrf: str | None = None) -> dict:
     with reading() as uow:
         user = accounts.get_user(uow.session, principal.user_id)
+        enrolled = second_factor.enrolled(user)
+        left = second_factor.recovery_codes_left(uow.session, user.id) if enrolled else None
+        factor = "enrol" if principal.stage == "enrol" else second_factor.state(user)
     return {"username": principal.username, "display_name": user.display_name, "roles": sorted(principal.roles),
             "groups": sorted(principal.groups), "permissions": sorted(principal.permissions),
             "via": principal.via, "csrf_token": csrf,
-            "idle_timeout_minutes": current_app.config["SESSION_IDLE_MINUTES"]}
+            "idle_timeout_minutes": current_app.config["SESSION_IDLE_MINUTES"],
+            "second_factor": factor, "recovery_codes_left": left}
+
+
+def _signed_in(user_id: int, *, stage: str | None = None, replacing: str | None = None, **extra):
+    """Start a session for the user and answer who they are, with its cookie."""
+    raw = credentials.start_session(env().unit_of_work(), user_id, key=secret(), source=source_address(),
+                                    stage=stage, replacing=replacing)
+    with reading() as uow:
+        principal = accounts.principal_for(uow.session, user_id)
+    if stage is not None:
+        principal = dataclasses.replace(principal, permissions=frozenset(), regions=None, stage=stage)
+    body = {**_me(principal, credentials.csrf_token(secret(), raw)), **extra}
+    response = current_app.json.response((EnrolledSchema() if extra else MeSchema()).dump(body))
+    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], path="/")
+    return response
+
+
+def _lockout() -> accounts.LockoutPolicy:
+    return accounts.LockoutPolicy(current_app.config["LOCKOUT_THRESHOLD"], current_app.config["LOCKOUT_MINUTES"])
 
 
 @bp.post("/session")
 @endpoint("Log in (starts a browser session)", public=True, body=LoginSchema(), response=MeSchema(), errors=(401, 403),
           rate_limit="LOGIN_RATE_LIMIT",
-          response_headers={"Set-Cookie": "the session cookie (HttpOnly, SameSite=Lax)"})
+          response_headers={"Set-Cookie": "the session cookie (HttpOnly, SameSite=Lax)"},
+          description="Administrators (admin, security_admin, auditor) also send `code`: without it a right password "
+                      "answers 401 second-factor-required, and a wrong code 401 second-factor-failed (counted as a "
+                      "failed login). An administrator without a second factor gets a session with "
+                      "`second_factor: enrol` that grants nothing but setting one up "
+                      "(POST /session/second-factor/enrolment, then .../confirm).")
 def login(body):
     g.attempted_user = body["username"]
-    config = current_app.config
-    policy = accounts.LockoutPolicy(config["LOCKOUT_THRESHOLD"], config["LOCKOUT_MINUTES"])
     g.audit_written_by_use_case = True
-    user_id = accounts.login(env().unit_of_work(), body["username"], body["password"], policy=policy,
-                             source=source_address())
-    raw = credentials.start_session(env().unit_of_work(), user_id, key=secret(), source=source_address())
+    user_id = accounts.login(env().unit_of_work(), body["username"], body["password"], policy=_lockout(),
+                             source=source_address(), code=body["code"])
     with reading() as uow:
-        principal = accounts.principal_for(uow.session, user_id)
-    response = current_app.json.response(MeSchema().dump(_me(principal, credentials.csrf_token(secret(), raw))))
-    response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="Lax",
-                        secure=config["SESSION_COOKIE_SECURE"], path="/")
-    return response
+        stage = second_factor.stage_at_sign_in(uow.session, user_id)
+    return _signed_in(user_id, stage=stage)
+
+
+@bp.post("/session/second-factor/enrolment")
+@endpoint("Set up my second factor: a new TOTP secret for an authenticator app (shown once)", enrolling=True,
+          response=EnrolmentSchema(), status=201, errors=(409,), audit=("user.second_factor_enrolment_started", "user"))
+def begin_enrolment():
+    principal = _enrolling()
+    context().object_id = str(principal.user_id)
+    enrolment = second_factor.begin_enrolment(work(), principal.user_id,
+                                              issuer=current_app.config["SECOND_FACTOR_ISSUER"])
+    return {"secret": enrolment.secret, "otpauth_uri": enrolment.uri, "qr_svg": enrolment.qr_svg}
+
+
+@bp.post("/session/second-factor/enrolment/confirm")
+@endpoint("Confirm my second factor with a code of the app: answers my ten recovery codes (shown once) and a new "
+          "session that grants my roles", enrolling=True, body=CodeSchema(), response=EnrolledSchema(),
+          errors=(409,), audit=("user.second_factor_enrolled", "user"),
+          response_headers={"Set-Cookie": "a new session cookie (the enrolment session ends)"})
+def confirm_enrolment(body):
+    principal = _enrolling()
+    context().object_id = str(principal.user_id)
+    codes = second_factor.confirm_enrolment(work(), principal.user_id, body["code"], now=utcnow())
+    return _signed_in(principal.user_id, replacing=request.cookies.get(SESSION_COOKIE), recovery_codes=codes)
 
 
 @bp.delete("/session")
-@endpoint("Log out", response=None, status=204, audit=("auth.logout", "user"))
+@endpoint("Log out", response=None, status=204, audit=("auth.logout", "user"), enrolling=True)
 def logout():
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
@@ -64,9 +116,9 @@ def logout():
 
 
 @bp.get("/session")
-@endpoint("Who am I (roles, groups, permissions, CSRF token)", response=MeSchema())
+@endpoint("Who am I (roles, groups, permissions, CSRF token, second factor)", response=MeSchema(), enrolling=True)
 def me():
-    principal = require_principal()
+    principal = require_principal(enrolling=True)
     raw = request.cookies.get(SESSION_COOKIE) if principal.via == "session" else None
     return _me(principal, credentials.csrf_token(secret(), raw) if raw else None)
 
@@ -76,8 +128,9 @@ def me():
           audit=("user.password_changed", "user"))
 def change_password(body):
     principal = _person()
+    config = current_app.config
     accounts.set_password(work(), principal.user_id, body["new_password"], old_password=body["old_password"],
-                          require_old=True, min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+                          require_old=True, min_length=config["PASSWORD_MIN_LENGTH"], history=config["PASSWORD_HISTORY"])
 
 
 @bp.post("/session/password/renew")
@@ -85,14 +138,16 @@ def change_password(body):
           body=PasswordRenewSchema(), response=None, status=204, errors=(401, 403), rate_limit="LOGIN_RATE_LIMIT",
           audit=("user.password_changed", "user"),
           description="A reset password starts no session (POST /session answers 403 password-change-required): "
-                      "its holder first replaces it here, then logs in with the new one.")
+                      "its holder first replaces it here, then logs in with the new one. An administrator also "
+                      "sends the code of their authenticator app (`code`), so whoever set the password cannot "
+                      "use it to become them.")
 def renew_password(body):
     g.attempted_user = body["username"]
     config = current_app.config
-    policy = accounts.LockoutPolicy(config["LOCKOUT_THRESHOLD"], config["LOCKOUT_MINUTES"])
     context().object_id = body["username"]
-    accounts.renew_password(work(), body["username"], body["old_password"], body["new_password"], policy=policy,
-                            min_length=config["PASSWORD_MIN_LENGTH"], source=source_address())
+    accounts.renew_password(work(), body["username"], body["old_password"], body["new_password"], policy=_lockout(),
+                            min_length=config["PASSWORD_MIN_LENGTH"], history=config["PASSWORD_HISTORY"],
+                            code=body["code"], source=source_address())
 
 
 @bp.get("/tokens")
@@ -128,6 +183,16 @@ def revoke_token(token_id):
     if token.user_id != principal.user_id and not principal.may("accounts:manage"):
         raise Forbidden("only the owner or a security administrator can revoke this token")
     credentials.revoke_token(work(), token_id)
+
+
+def _enrolling():
+    """A second factor is set up in the session an administrator without one gets at sign-in, nowhere else
+    (a stolen session of anyone else cannot lock its owner out by setting one up)."""
+    principal = require_principal(enrolling=True)
+    if principal.stage != "enrol":
+        raise Forbidden("a second factor is set up at sign-in, by an administrator who has none; a security "
+                        "administrator resets a lost one")
+    return principal
 
 
 def _person():

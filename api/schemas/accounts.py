@@ -11,9 +11,16 @@ NAME = validate.Regexp(r"^[A-Za-z0-9_.@-]{1,150}$", error="letters, digits and _
 GROUP_NAME = validate.Regexp(r"^[\w.@-]{1,255}$", error="letters, digits and _ . @ - only")
 
 
+def _second_factor_code() -> fields.String:
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64), load_only=True,
+                         metadata={"description": "administrators: the 6-digit code of their authenticator app, "
+                                                  "or one of their recovery codes"})
+
+
 class LoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=150))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
+    code = _second_factor_code()
 
 
 class MeSchema(Schema):
@@ -26,6 +33,26 @@ class MeSchema(Schema):
     csrf_token = fields.String(allow_none=True, metadata={
         "description": "send it as X-CSRF-Token with every state-changing browser request"})
     idle_timeout_minutes = fields.Integer()
+    second_factor = fields.String(metadata={
+        "description": "enrol: this session may only set up the second factor (administrators without one); "
+                       "enrolled; pending (set-up started, not confirmed); none"})
+    recovery_codes_left = fields.Integer(allow_none=True)
+
+
+class EnrolmentSchema(Schema):
+    secret = fields.String(required=True, metadata={"description": "the TOTP secret (base32), shown once"})
+    otpauth_uri = fields.String(required=True, metadata={"description": "the secret as an otpauth:// URI"})
+    qr_svg = fields.String(required=True, metadata={"description": "the URI as a QR code: an SVG data: URI"})
+
+
+class CodeSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64), load_only=True,
+                         metadata={"description": "the 6-digit code the authenticator app shows now"})
+
+
+class EnrolledSchema(MeSchema):
+    recovery_codes = fields.List(fields.String(), required=True, metadata={
+        "description": "ten one-time codes that stand in for the app once each; shown once, store them safely"})
 
 
 class PasswordChangeSchema(Schema):
@@ -38,6 +65,7 @@ class PasswordRenewSchema(Schema):
     old_password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True,
                                  metadata={"description": "the password the security administrator set"})
     new_password = fields.String(required=True, validate=validate.Length(min=1, max=1000), load_only=True)
+    code = _second_factor_code()
 
 
 class PasswordResetSchema(Schema):
@@ -78,6 +106,8 @@ class UserSchema(Schema):
     locked_sources = fields.List(fields.String(), metadata={
         "description": "client addresses locked out of this account by their failed logins (the unlock clears them)"})
     failed_logins = fields.Integer(required=True)
+    second_factor = fields.String(metadata={"description": "enrolled | pending | none (administrators without "
+                                                           "one set it up at their next sign-in)"})
     last_login_at = Timestamp(allow_none=True)
     created_at = Timestamp(required=True)
 

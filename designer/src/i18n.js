@@ -1,6 +1,7 @@
 // zh-CN is the default language; English is selectable (kept in localStorage).
 import { createContext, useContext } from 'react';
 import { en as calendarEn, zh as calendarZh } from './calendarText.js';
+import { en as signInEn, zh as signInZh } from './signInText.js';
 
 const zh = {
   app: '一网通办', login: '登录', logout: '退出', username: '用户名', password: '密码',
@@ -75,6 +76,7 @@ const zh = {
   applicationForm: '申请表', caseData: '办件数据', template_acceptance: '受理', template_correction: '补正',
   template_opinion: '审查意见', template_issue: '出件', noPreview: '无权预览或文件不可用',
   ...calendarZh,
+  ...signInZh,
 };
 
 const en = {
@@ -160,6 +162,7 @@ const en = {
   template_acceptance: 'Acceptance', template_correction: 'Correction', template_opinion: 'Opinion', template_issue: 'Issue',
   noPreview: 'No preview (not permitted or unavailable)',
   ...calendarEn,
+  ...signInEn,
 };
 
 export const DICTIONARIES = { zh, en };

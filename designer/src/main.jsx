@@ -72,10 +72,12 @@ function Shell() {
     navigate('/login');
   };
 
+  // An administrator's first sign-in: the session only sets up the second factor until that is done.
+  const enrolling = me?.second_factor === 'enrol';
   let page;
   if (publicPage) page = <PublicProgress trackingNumber={(match('/progress/:n', path) || match('/track/:n', path))?.n} />;
   else if (me === undefined) page = <Spin style={{ margin: 80 }} />;
-  else if (me === null || path === '/login') page = <Login onLogin={onLogin} />;
+  else if (me === null || enrolling || path === '/login') page = <Login onLogin={onLogin} onSignedOut={() => setMe(null)} enrolling={enrolling} />;
   else if (path === '/' || path === '') { navigate(home(me), { replace: true }); page = null; }
   else if (path.startsWith('/workbench')) page = <Workbench taskId={match('/workbench/:id', path)?.id} />;
   else if (path.startsWith('/window')) page = <WindowDesk />;
@@ -85,7 +87,7 @@ function Shell() {
   else if (path.startsWith('/calendar')) page = <Calendar />;
   else page = <Typography.Title level={3}>{t('notFound')}</Typography.Title>;
 
-  const sections = me ? SECTIONS.filter((s) => s.roles.some((r) => me.roles.includes(r))) : [];
+  const sections = me && !enrolling ? SECTIONS.filter((s) => s.roles.some((r) => me.roles.includes(r))) : [];
   const current = path.split('/')[1];
   return (
     <I18nContext.Provider value={i18n}>
@@ -103,7 +105,7 @@ function Shell() {
                   <Button size="small" data-testid="lang-toggle" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}>
                     {t('language')}
                   </Button>
-                  {me && <span className="yw-user" data-testid="whoami">{me.display_name || me.username}</span>}
+                  {me && !enrolling && <span className="yw-user" data-testid="whoami">{me.display_name || me.username}</span>}
                   {me && <Button size="small" onClick={logout} data-testid="logout">{t('logout')}</Button>}
                 </Space>
               </Layout.Header>

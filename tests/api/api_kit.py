@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.calendar import CST
+from support import second_factor
 from support.paths import EXAMPLES
 
 PASSWORD = "Correct-Horse-9"
@@ -36,11 +37,20 @@ def bundle_zip(folder: Path, *, leave_out: tuple[str, ...] = (), **replace: byte
 
 
 def login(app, username: str, password: str = PASSWORD) -> "ApiClient":
-    """A client logged in through a browser session (it sends the CSRF token on every call)."""
+    """A client logged in through a browser session (it sends the CSRF token on every call).
+
+    Administrators give their second factor's code, or set one up at their first sign-in
+    (:mod:`support.second_factor`).
+    """
     client = app.test_client()
-    response = client.post("/api/v1/session", json={"username": username, "password": password})
-    assert response.status_code == 200, response.get_json()
-    return ApiClient(client, {"X-CSRF-Token": response.get_json()["csrf_token"]})
+
+    def post(path, body, headers):
+        response = client.post(path, json=body, headers=headers)
+        return response.status_code, response.get_json()
+
+    status, body = second_factor.sign_in(post, username, password)
+    assert status == 200, body
+    return ApiClient(client, {"X-CSRF-Token": body["csrf_token"]})
 
 
 def at(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:

@@ -13,6 +13,7 @@ import pytest
 import api.models  # noqa: F401 - registers the tables before the database is created
 import forms.models  # noqa: F401
 from api_kit import BPMN, EXAMPLE, PASSWORD, START, ApiClient, FixedClock, login
+from support import second_factor
 from support.limits import UNTHROTTLED
 
 PEOPLE = {
@@ -40,6 +41,7 @@ def app(db_engine, tmp_path):
     from engine.config import EngineConfig
 
     url = db_engine.url.render_as_string(hide_password=False)
+    second_factor.forget_all()  # a new database: its administrators have not enrolled yet
     app = create_app({
         "ENGINE": EngineConfig(database_url=url, jobs="inline"),
         "DB_ENGINE": db_engine,
@@ -117,6 +119,8 @@ def as_demo(app, demo):
     """A client logged in as a demo user (see api/demo.py)."""
     from api.demo import PASSWORD as DEMO_PASSWORD
 
+    for username, secret in demo.authenticators.items():  # printed by `yiwang demo`
+        second_factor.remember(username, secret)
     return lambda username: login(app, username, DEMO_PASSWORD)
 
 

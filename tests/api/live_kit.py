@@ -22,6 +22,7 @@ import requests
 from werkzeug.serving import make_server
 
 from api_kit import PASSWORD
+from support import second_factor
 from support.limits import unthrottled_environ
 from support.paths import REPO
 
@@ -89,12 +90,25 @@ def _wait_until_up(base: str, server: subprocess.Popen, log_path: Path) -> None:
 
 
 def session_for(base: str, username: str, password: str = PASSWORD) -> requests.Session:
-    """A logged-in browser session: its cookie, and the CSRF token on every call."""
+    """A logged-in browser session: its cookie, and the CSRF token on every call (administrators: with their
+    second factor, :mod:`support.second_factor`)."""
     http = requests.Session()
-    response = http.post(f"{base}/api/v1/session", json={"username": username, "password": password}, timeout=60)
-    assert response.status_code == 200, response.text
-    http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    status, body = second_factor.sign_in(http_poster(http, base), username, password)
+    assert status == 200, body
+    http.headers["X-CSRF-Token"] = body["csrf_token"]
     return http
+
+
+def http_poster(http: requests.Session, base: str):
+    """``post(path, body, headers) -> (status, json)`` over real HTTP, for :func:`support.second_factor.sign_in`."""
+    def post(path, body, headers):
+        response = http.post(f"{base}{path}", json=body, headers=headers, timeout=60)
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, {"text": response.text}
+
+    return post
 
 
 def copies(http: requests.Session, count: int) -> list[requests.Session]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from api_kit import PASSWORD, audit_rows
 
@@ -101,6 +102,17 @@ def test_the_cli_creates_the_first_security_admin(db_engine, tmp_path):
                           "--password-stdin"], input="Security-Admin-1\n", env=environ, capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 0, run.stderr
+    assert "扫码绑定" in run.stdout and "authenticator app (TOTP)" in run.stdout  # what the first sign-in asks for
     refused = subprocess.run([sys.executable, "-m", "api", "users", "roles", "root-sec", "security_admin", "auditor"],
                              env=environ, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 1 and "separation of duties" in refused.stderr
+    clerk = subprocess.run([sys.executable, "-m", "api", "users", "create", "wang5", "--role", "clerk",
+                            "--password-stdin"], input="Window-Clerk-55\n", env=environ, capture_output=True,
+                           text=True, timeout=60)
+    assert clerk.returncode == 0 and "TOTP" not in clerk.stdout
+    reset = subprocess.run([sys.executable, "-m", "api", "users", "reset-second-factor", "root-sec"], env=environ,
+                           capture_output=True, text=True, timeout=60)
+    assert reset.returncode == 0 and "next sign-in" in reset.stdout, reset.stderr
+    with db_engine.connect() as conn:
+        assert conn.execute(text("SELECT actor FROM audit_record WHERE action = 'user.second_factor_reset'")).all() \
+            == [("cli",)]

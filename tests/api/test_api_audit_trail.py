@@ -12,6 +12,7 @@ from sqlalchemy import text
 from api import audit
 from api.models import AuditRecord
 from api_kit import MASKED_ID, RESIDENT_ID, START, audit_rows, tasks_of
+from support import second_factor
 from support.audit_kit import tamper as tamper_with
 from support.paths import REPO
 
@@ -38,6 +39,7 @@ def test_a_failed_change_is_recorded_although_its_transaction_rolled_back(as_use
 
 def test_the_chain_verifies_on_a_fresh_case_and_through_the_api(as_user, start_case, env):
     start_case("zhang3")
+    second_factor.enrol(env, "auditor1")  # their phone was set up before
     with env.unit_of_work() as uow:
         result = audit.verify(uow.session)
     assert result.ok and result.checked >= 3

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from api import config
 from api.models import ApiToken, User, WebSession
 from api_kit import PASSWORD, START, audit_rows
+from api_kit import login as signed_in
 from engine.models import utcnow
 
 
@@ -91,11 +92,10 @@ def test_a_client_locked_out_of_an_account_does_not_lock_out_its_owner(app, env,
                                      environ_base=stranger)
     assert refused.status_code == 429 and refused.get_json()["type"] == "urn:yiwang:problem:rate-limited"
     assert login(app, "clerk2").status_code == 200  # the owner, from their own desk
-    sec = app.test_client()
-    token = sec.post("/api/v1/session", json={"username": "sec", "password": PASSWORD}).get_json()["csrf_token"]
+    sec = signed_in(app, "sec")
     shown = sec.get(f"/api/v1/users/{organisation['clerk2']}").get_json()
     assert shown["locked"] is True and shown["locked_sources"] == ["203.0.113.9"]
-    unlocked = sec.post(f"/api/v1/users/{organisation['clerk2']}/unlock", headers={"X-CSRF-Token": token})
+    unlocked = sec.post(f"/api/v1/users/{organisation['clerk2']}/unlock")
     assert unlocked.status_code == 200 and unlocked.get_json()["locked"] is False
     (record,) = audit_rows(env, action="user.unlocked")
     assert (record.actor, record.object_id) == ("sec", str(organisation["clerk2"]))

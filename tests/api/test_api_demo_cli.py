@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pyotp
 import pytest
 from click.testing import CliRunner
 
@@ -34,12 +37,21 @@ def test_the_demo_loads_the_items_and_users_once_and_a_second_run_changes_nothin
     second = yiwang("demo")
     assert second.returncode == 0 and second.stdout.rstrip().endswith("nothing changed (already seeded)")
     assert f"{REAL_ESTATE} v1: unchanged" in second.stdout and "(exists)" in second.stdout
+    # the administrators are enrolled in the second factor: their secrets are printed, the same on every run
+    secrets = dict(re.findall(r"^  (\S+)\s+([A-Z2-7]{32})  otpauth://totp/", first.stdout, re.M))
+    assert set(secrets) == {"secadmin", "sysadmin", "auditor"}
+    assert all(re.search(rf"^  {name}\s+{secret}  otpauth://totp/yiwang:{name}\?secret={secret}", second.stdout, re.M)
+               for name, secret in secrets.items())
 
-    # the demo users log in with their roles and groups; separation of duties holds
+    # the demo users log in with their roles and groups (administrators with a code); separation of duties holds
     client = app.test_client()
     roles = {}
     for username in ("clerk", "lead", "secadmin", "sysadmin", "auditor", "supervisor", "applicant"):
-        login = client.post("/api/v1/session", json={"username": username, "password": "Yiwang-Demo-2026"})
+        body = {"username": username, "password": "Yiwang-Demo-2026"}
+        if username in secrets:
+            assert client.post("/api/v1/session", json=body).status_code == 401  # the password alone
+            body["code"] = pyotp.TOTP(secrets[username]).now()
+        login = client.post("/api/v1/session", json=body)
         assert login.status_code == 200, login.get_json()
         roles[username] = (login.get_json()["roles"], login.get_json()["groups"])
     assert roles["clerk"] == (["clerk"], ["window"]) and roles["lead"] == (["approver"], ["housing_lead", "lead"])

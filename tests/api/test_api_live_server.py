@@ -8,7 +8,8 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from api_kit import BPMN, EXAMPLE, PASSWORD, START
+from api_kit import BPMN, EXAMPLE, START
+from live_kit import session_for
 
 
 @pytest.fixture
@@ -20,14 +21,6 @@ def live_server(app, organisation):
     server.shutdown()
     thread.join(10)
     server.server_close()
-
-
-def session_for(base: str, username: str) -> requests.Session:
-    http = requests.Session()
-    response = http.post(f"{base}/api/v1/session", json={"username": username, "password": PASSWORD}, timeout=30)
-    assert response.status_code == 200, response.text
-    http.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-    return http
 
 
 def only_task(http: requests.Session, base: str, instance_id: str) -> dict:

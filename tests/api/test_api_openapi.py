@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from api import accounts
 from api_kit import EXAMPLE, PASSWORD, bundle_zip
+from support import second_factor
 
 
 def test_the_document_covers_every_api_route(app):
@@ -52,7 +53,9 @@ def fuzzer_headers(app, env, organisation):
     with env.unit_of_work() as uow:
         uow.session.add(UserRole(user_id=user_id, role="security_admin"))
         uow.commit()
-    login = app.test_client().post("/api/v1/session", json={"username": "fuzzer", "password": PASSWORD})
+    second_factor.enrol(env, "fuzzer")  # a security administrator gives their second factor's code
+    login = app.test_client().post("/api/v1/session", json={"username": "fuzzer", "password": PASSWORD,
+                                                            "code": second_factor.code_for("fuzzer")})
     return {"Cookie": login.headers["Set-Cookie"].split(";", 1)[0], "X-CSRF-Token": login.get_json()["csrf_token"]}
 
 

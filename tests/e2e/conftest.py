@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from e2e_kit import PASSWORD
+from e2e_kit import PASSWORD, pass_second_factor
+from support import second_factor
 from support.limits import UNTHROTTLED
 
 CHROMIUM = os.environ.get("YIWANG_CHROMIUM", "/usr/bin/chromium")
@@ -27,6 +28,8 @@ PEOPLE = {
     "li4": (["applicant"], []),
     "super1": (["supervisor"], []),
     "admin1": (["admin"], []),
+    "sec": (["security_admin"], []),
+    "auditor1": (["auditor"], []),
 }
 
 if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
@@ -50,6 +53,7 @@ def server(tmp_path_factory):
     if not (Path(__file__).parents[2] / "api" / "web_assets" / "index.html").is_file():
         pytest.fail("the web UI is not built: cd designer && npm ci && npm run build")
     folder = tmp_path_factory.mktemp("e2e")
+    second_factor.forget_all()  # a new database: its administrators enrol at their first sign-in
     url = f"sqlite:///{folder / 'e2e.sqlite3'}"
     db_engine = make_db_engine(url)
     Base.metadata.create_all(db_engine)
@@ -92,10 +96,13 @@ def browser():
 
 @pytest.fixture
 def login(browser, server):
-    """login("clerk1") -> a page of a fresh browser context, logged in through the UI's login form."""
+    """login("clerk1") -> a page of a fresh browser context, logged in through the UI's login form.
+
+    Administrators type their app's code, or set the second factor up at their first sign-in, on the page.
+    """
     contexts = []
 
-    def open_as(username: str, *, lang: str = "zh"):
+    def open_as(username: str, *, lang: str = "zh", password: str = PASSWORD):
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
                                       accept_downloads=True)
         contexts.append(context)
@@ -106,8 +113,9 @@ def login(browser, server):
         page.errors = errors
         page.goto(f"{server}/ui/login")
         page.fill("#login-username", username)
-        page.fill("#login-password", PASSWORD)
+        page.fill("#login-password", password)
         page.click("[data-testid=login-submit]")
+        pass_second_factor(page, username)
         page.wait_for_selector("[data-testid=whoami]")
         return page
 

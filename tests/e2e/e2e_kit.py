@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support import second_factor
+
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PASSWORD = "Correct-Horse-9"
 
@@ -50,3 +52,25 @@ def loaded_image_width(page, selector: str) -> int:
     page.wait_for_function("s => { const img = document.querySelector(s); return img && img.complete; }",
                            arg=selector)
     return page.locator(selector).first.evaluate("img => img.naturalWidth")
+
+
+def pass_second_factor(page, username: str, *, screenshots: str | None = None) -> None:
+    """After the password: type the app's code, or set the second factor up on the enrolment screen, as a person
+    does with their phone (the code computed from the secret shown). ``screenshots``: a prefix to keep each screen."""
+    page.wait_for_selector("[data-testid=whoami], #login-code, [data-testid=enrol-secret], [data-testid=login-error]")
+    if page.locator("#login-code").count():
+        page.fill("#login-code", second_factor.code_for(username))
+        page.click("[data-testid=login-code-submit]")
+    elif page.locator("[data-testid=enrol-secret]").count():
+        secret = page.inner_text("[data-testid=enrol-secret]").replace(" ", "").strip()
+        authenticator = second_factor.remember(username, secret)
+        if screenshots:
+            loaded_image_width(page, "[data-testid=enrol-qr]")
+            shot(page, f"{screenshots}-enrol")
+        page.fill("#enrol-code", authenticator.code())
+        page.click("[data-testid=enrol-confirm]")
+        page.wait_for_selector("[data-testid=recovery-codes] li")
+        authenticator.recovery_codes = page.locator("[data-testid=recovery-codes] li").all_inner_texts()
+        if screenshots:
+            shot(page, f"{screenshots}-recovery-codes")
+        page.click("[data-testid=recovery-saved]")

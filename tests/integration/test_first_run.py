@@ -13,7 +13,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pyotp
 import pytest
+import requests
 from sqlalchemy import create_engine, text
 
 from api.demo import PASSWORD as DEMO_PASSWORD
@@ -102,12 +104,9 @@ def test_on_a_terminal_serve_offers_to_create_the_first_security_administrator(t
             os.write(leader, weak_or_strong)
         out = read_until(leader, "web UI", server)
         assert "已创建安全管理员 chief" in out and "error:" in out  # the weak one was refused, saying why
-        login = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/session", method="POST",
-                                       data=json.dumps({"username": "chief", "password": "Hall-Keeper-2026"}).encode(),
-                                       headers={"Content-Type": "application/json"})
+        assert "authenticator app" in out  # what the first sign-in will ask for
         wait_for(f"http://127.0.0.1:{port}/healthz", server)
-        with urllib.request.urlopen(login, timeout=10) as response:
-            assert "security_admin" in json.load(response)["roles"]
+        _first_sign_in_sets_up_the_second_factor(f"http://127.0.0.1:{port}/api/v1", "chief", "Hall-Keeper-2026")
     finally:
         stop(server)
         os.close(leader)
@@ -116,6 +115,19 @@ def test_on_a_terminal_serve_offers_to_create_the_first_security_administrator(t
         assert conn.execute(text("SELECT action, object_id FROM audit_record WHERE action = 'user.created'")).all() \
             == [("user.created", "chief")]
     db.dispose()
+
+
+def _first_sign_in_sets_up_the_second_factor(api: str, username: str, password: str) -> None:
+    """The first sign-in of the first security administrator: an authenticator app is set up, then they work."""
+    http = requests.Session()
+    me = http.post(f"{api}/session", json={"username": username, "password": password}, timeout=10).json()
+    assert "security_admin" in me["roles"] and me["second_factor"] == "enrol" and me["permissions"] == []
+    http.headers["X-CSRF-Token"] = me["csrf_token"]
+    enrolment = http.post(f"{api}/session/second-factor/enrolment", timeout=10).json()
+    done = http.post(f"{api}/session/second-factor/enrolment/confirm", timeout=10,
+                     json={"code": pyotp.TOTP(enrolment["secret"]).now()})
+    assert done.status_code == 200 and len(done.json()["recovery_codes"]) == 10, done.text
+    assert http.get(f"{api}/users", timeout=10).json()[0]["username"] == username
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import EngineConfig
 
-from . import accounts, admission, audit_keys, config, json_bodies, openapi, problems, rate_limits, resources, web
+from . import (accounts, admission, audit_keys, config, data_keys, json_bodies, openapi, problems, rate_limits,
+               resources, web)
 from .wiring import build_env
 
 
@@ -48,7 +49,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # One material store for uploads and for checking what forms refer to (api/materials.py).
     app.config["MATERIALS_DIR"] = values["MATERIALS_DIR"] or os.path.join(app.instance_path, "materials")
     audit_keys.configure(values, app.instance_path)
-    env = build_env(engine_config, db_engine=test_config.get("DB_ENGINE"), materials_dir=app.config["MATERIALS_DIR"])
+    env = build_env(engine_config, db_engine=test_config.get("DB_ENGINE"), materials_dir=app.config["MATERIALS_DIR"],
+                    keyring=data_keys.keyring(values, app.instance_path))
     app.extensions["yiwang"] = env
 
     admission.init_app(app)

@@ -25,7 +25,7 @@ from forms.errors import FormError
 from processes.case_errors import CaseError
 from processes.item_errors import ItemError
 
-from . import cli_calendar
+from . import cli_calendar, cli_data_keys
 from .wiring import build_env
 
 
@@ -687,3 +687,4 @@ def db_revision(ctx, message):
 
 
 main.add_command(cli_calendar.calendar)
+main.add_command(cli_data_keys.data_keys_group)

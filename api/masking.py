@@ -3,7 +3,8 @@
 Resident ID numbers (18 characters) keep their first and last four characters
 (``1101**********1234``); mainland mobile numbers their first three and last four
 (``138****1234``). Values are recognised by shape wherever they appear (form data,
-history details, free text), with the patterns :mod:`forms.personal` seals by.
+history details, free text), with the patterns :mod:`forms.personal` seals by; other
+values of the fields a case's forms mark as personal (names) keep their first character.
 """
 
 from __future__ import annotations
@@ -33,12 +34,21 @@ def mask_for_log(text: str) -> str:
     return _CREDIT_CODE.sub(lambda m: m.group(1) + "*" * 10 + m.group(3), mask_text(text))
 
 
-def mask(value: Any) -> Any:
-    """A copy of a JSON value with every identifier in its strings masked."""
+def mask(value: Any, fields: frozenset[str] = frozenset(), personal: bool = False) -> Any:
+    """A copy of a JSON value with every identifier in its strings masked.
+
+    Strings inside the form's personal ``fields`` (a name, say, which has no shape to be
+    recognised by) keep only their first character: ``欧阳明远`` becomes ``欧***``.
+    """
     if isinstance(value, str):
-        return mask_text(value)
+        masked = mask_text(value)
+        return masked if masked != value or not personal else mask_name(value)
     if isinstance(value, dict):
-        return {k: mask(v) for k, v in value.items()}
+        return {k: mask(v, fields, personal or k in fields) for k, v in value.items()}
     if isinstance(value, list):
-        return [mask(v) for v in value]
+        return [mask(v, fields, personal) for v in value]
     return value
+
+
+def mask_name(text: str) -> str:
+    return text[:1] + "*" * (len(text) - 1)

@@ -30,7 +30,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import os
 import secrets
 from collections.abc import Callable
@@ -168,9 +167,10 @@ class Keyring:
 
     def blind_index(self, value: str, purpose: str) -> str:
         """A keyed hash of ``value`` for exact-match search (``purpose`` keeps indexes of columns apart)."""
-        if self.index_key is None:
-            raise DataKeyError("no blind index key is configured (YIWANG_DATA_KEYS or YIWANG_DATA_KEY_FILE)")
-        return hmac.new(self.index_key, f"{purpose}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+        # Without keys (engine-only use, nothing sealed either) the index is an unkeyed hash: it still
+        # finds, it protects nothing; `yiwang data-keys reseal` recomputes it under a key.
+        key = self.index_key or b""
+        return hmac.new(key, f"{purpose}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _b64(value: Any, name: str) -> bytes:
@@ -217,11 +217,41 @@ class DataProtector:
             found = self._fields[marker] = self.rules.fields(session, dict(form_versions))
         return found
 
-    def seal(self, value: Any, context: str, fields: frozenset[str] = NO_FIELDS) -> Any:
-        """A copy of ``value`` with its personal strings sealed (``value`` itself when nothing is)."""
+    def seal(self, value: Any, context: str, fields: frozenset[str] = NO_FIELDS, *, whole: bool = False) -> Any:
+        """A copy of ``value`` with its personal strings sealed (``value`` itself when nothing is);
+        ``whole``: every string of it is personal (a document about one person)."""
         if not self.active:
             return value
-        return _Walk(self._sealer(context), fields, self.rules.in_text if self.rules else None).seal(value, False)
+        keyring, in_text = self.keyring, self._in_text
+
+        def on_text(text: str, personal: bool) -> str:
+            # A typed string that looks like an envelope is sealed too: stored, every one is an envelope.
+            if personal or text.startswith(PREFIX) or in_text(text):
+                return keyring.seal(text, context)
+            return text
+
+        return _Walk(on_text, fields)(value, whole)
+
+    def reseal(self, value: Any, context: str, fields: frozenset[str] = NO_FIELDS, *, whole: bool = False) -> Any:
+        """A stored value with every envelope under an older key and every plaintext identifier sealed
+        under the current key (``value`` itself when nothing needed it): rotation and old rows."""
+        keyring, in_text, current = self.keyring, self._in_text, f"{PREFIX}{self.keyring.current.id}:"
+
+        def on_text(text: str, personal: bool) -> str:
+            if text.startswith(PREFIX):
+                return text if text.startswith(current) else keyring.seal(keyring.open(text, context), context)
+            return keyring.seal(text, context) if personal or in_text(text) else text
+
+        return _Walk(on_text, fields)(value, whole)
+
+    def reseal_text(self, text: str | None, context: str) -> str | None:
+        """:meth:`reseal` for a column that is personal as a whole."""
+        if not text:
+            return text
+        return self.reseal(text, context, NO_FIELDS) if is_sealed(text) else self.keyring.seal(text, context)
+
+    def _in_text(self, text: str) -> bool:
+        return self.rules is not None and self.rules.in_text(text)
 
     def seal_text(self, text: str | None, context: str) -> str | None:
         """One value known to be personal (a column of its own)."""
@@ -231,7 +261,9 @@ class DataProtector:
 
     def open(self, value: Any, context: str) -> Any:
         """A copy of ``value`` with every envelope opened (``value`` itself when it holds none)."""
-        return _open(value, lambda text: self.keyring.open(text, context))
+        keyring = self.keyring
+        return _Walk(lambda text, _: keyring.open(text, context) if text.startswith(PREFIX) else text,
+                     NO_FIELDS)(value)
 
     def open_text(self, text: str | None, context: str) -> str | None:
         return self.keyring.open(text, context) if is_sealed(text) else text
@@ -239,30 +271,25 @@ class DataProtector:
     def blind_index(self, value: str, purpose: str) -> str:
         return self.keyring.blind_index(value, purpose)
 
-    def _sealer(self, context: str) -> Callable[[str], str]:
-        keyring = self.keyring
-        return lambda text: keyring.seal(text, context)
-
 
 class _Walk:
-    """One sealing pass over a JSON value; copies only the containers it changes."""
+    """One pass over a JSON value calling ``on_text(text, personal)`` on every string; copies only
+    the containers whose content changes. ``personal``: the string is (inside) a personal field."""
 
-    __slots__ = ("seal_one", "fields", "in_text")
+    __slots__ = ("on_text", "fields")
 
-    def __init__(self, seal_one, fields, in_text) -> None:
-        self.seal_one, self.fields, self.in_text = seal_one, fields, in_text
+    def __init__(self, on_text: Callable[[str, bool], str], fields: frozenset[str]) -> None:
+        self.on_text, self.fields = on_text, fields
 
-    def seal(self, value: Any, personal: bool) -> Any:
+    def __call__(self, value: Any, personal: bool = False) -> Any:
         kind = type(value)
         if kind is str:
-            if personal or value.startswith(PREFIX) or (self.in_text is not None and self.in_text(value)):
-                return self.seal_one(value)
-            return value
+            return self.on_text(value, personal)
         if kind is dict:
             changed = None
             fields = self.fields
             for key, item in value.items():
-                new = self.seal(item, personal or key in fields)
+                new = self(item, personal or key in fields)
                 if new is not item:
                     if changed is None:
                         changed = dict(value)
@@ -271,40 +298,10 @@ class _Walk:
         if kind is list:
             changed = None
             for index, item in enumerate(value):
-                new = self.seal(item, personal)
+                new = self(item, personal)
                 if new is not item:
                     if changed is None:
                         changed = list(value)
                     changed[index] = new
             return value if changed is None else changed
         return value
-
-
-def _open(value: Any, open_one: Callable[[str], str]) -> Any:
-    kind = type(value)
-    if kind is str:
-        return open_one(value) if value.startswith(PREFIX) else value
-    if kind is dict:
-        changed = None
-        for key, item in value.items():
-            new = _open(item, open_one)
-            if new is not item:
-                if changed is None:
-                    changed = dict(value)
-                changed[key] = new
-        return value if changed is None else changed
-    if kind is list:
-        changed = None
-        for index, item in enumerate(value):
-            new = _open(item, open_one)
-            if new is not item:
-                if changed is None:
-                    changed = list(value)
-                changed[index] = new
-        return value if changed is None else changed
-    return value
-
-
-def canonical_text(value: Any) -> str:
-    """JSON text of a value sealed whole (a licence's payload is text already)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -195,7 +195,24 @@ def load(uow: UnitOfWork, instance_id: str) -> LoadedInstance:
 def _opened(uow: UnitOfWork, instance_id: str, meta: dict, bodies: dict[str, dict]) -> tuple[dict, dict]:
     """The stored state with its sealed values opened (SealedDataError when one does not open)."""
     protector, context = uow.env.protector, history.context_of(instance_id)
-    return protector.open(meta, context), {tid: protector.open(body, context) for tid, body in bodies.items()}
+    return protector.open(meta, context), {tid: task_body_with(protector.open, body, context)
+                                            for tid, body in bodies.items()}
+
+
+# Where a task body holds case data; the rest (ids, states, spec names) is never personal.
+_DATA_PARTS = ("data", "internal_data")
+
+
+def task_body_with(change, body: dict, *args) -> dict:
+    """The task body with ``change(part, *args)`` applied to its data parts (itself when nothing changed)."""
+    changed = None
+    for part in _DATA_PARTS:
+        value = body.get(part)
+        new = change(value, *args)
+        if new is not value:
+            changed = changed or dict(body)
+            changed[part] = new
+    return changed or body
 
 
 def waiting_events(workflow) -> frozenset:
@@ -291,7 +308,7 @@ def _write_task_rows(uow: UnitOfWork, instance_id: str, delta: StateDelta, field
     inserts, updates = [], []
     seal, context = uow.env.protector.seal, history.context_of(instance_id)
     for task_id, plain in delta.upserts.items():
-        body = seal(plain, context, fields)
+        body = task_body_with(seal, plain, context, fields)
         if task_id in delta.inserts:
             inserts.append({"instance_id": instance_id, "task_id": task_id, "body": body})
         else:

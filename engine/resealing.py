@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from sqlalchemy import bindparam, select, update
 
 from .history import PLAIN_DETAILS, context_of
+from .instance_store import task_body_with
 from .models import HistoryEvent, InstanceTaskState, MessageSubscription, ProcessInstance
 
 BATCH = 200
@@ -70,7 +71,7 @@ def _reseal_one(uow, instance_id: str, dry_run: bool) -> Counter:
         if not dry_run:
             session.execute(update(_INSTANCES).where(_INSTANCES.c.id == instance_id).values(state_meta=meta))
     for task in session.scalars(select(InstanceTaskState).where(InstanceTaskState.instance_id == instance_id)):
-        changed["instance_task_state"] += _replace(task, "body", again, dry_run)
+        changed["instance_task_state"] += _replace(task, "body", lambda body: task_body_with(again, body), dry_run)
     for event in session.scalars(select(HistoryEvent).where(HistoryEvent.instance_id == instance_id)):
         changed["history_event"] += _replace(event, "details", lambda details: _history_details(details, again),
                                              dry_run)

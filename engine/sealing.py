@@ -34,6 +34,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -74,9 +75,13 @@ class DataKey:
             raise DataKeyError(f"unknown data key algorithm {algorithm!r}; use {AES_GCM} or {SM4_GCM}")
         return cls(secrets.token_hex(4), algorithm, os.urandom(KEY_BYTES[algorithm]))
 
+    @cached_property
+    def _aes(self) -> AESGCM:
+        return AESGCM(self.secret)
+
     def encrypt(self, nonce: bytes, plain: bytes, aad: bytes) -> bytes:
         if self.algorithm == AES_GCM:
-            return AESGCM(self.secret).encrypt(nonce, plain, aad)
+            return self._aes.encrypt(nonce, plain, aad)
         encryptor = Cipher(algorithms.SM4(self.secret), modes.GCM(nonce)).encryptor()
         encryptor.authenticate_additional_data(aad)
         return encryptor.update(plain) + encryptor.finalize() + encryptor.tag
@@ -84,7 +89,7 @@ class DataKey:
     def decrypt(self, nonce: bytes, sealed: bytes, aad: bytes) -> bytes:
         """Raises InvalidTag when the ciphertext, its context or the key is not the one sealed with."""
         if self.algorithm == AES_GCM:
-            return AESGCM(self.secret).decrypt(nonce, sealed, aad)
+            return self._aes.decrypt(nonce, sealed, aad)
         body, tag = sealed[:-_TAG], sealed[-_TAG:]
         decryptor = Cipher(algorithms.SM4(self.secret), modes.GCM(nonce, tag)).decryptor()
         decryptor.authenticate_additional_data(aad)

@@ -17,12 +17,15 @@ then moves every sealed value to it, after which older keys may be removed.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 from engine.sealing import KEY_BYTES, DataKeyError, Keyring
+
+log = logging.getLogger(__name__)
 
 
 def keyring(values: dict[str, Any], instance_path: str) -> Keyring:
@@ -82,9 +85,11 @@ def _make_once(path: Path, make) -> None:
     try:
         os.link(temporary, path)
     except FileExistsError:
-        pass  # a sibling process made it just now: theirs is the key
+        return  # a sibling process made it just now: theirs is the key
     finally:
         temporary.unlink()
+    log.warning("made new data keys in %s: keep a copy in the secret store (without it the personal data "
+                "they seal cannot be read), and give every host of the installation the same keys", path)
 
 
 def current(values: dict[str, Any] | None = None) -> Keyring:

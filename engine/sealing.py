@@ -186,7 +186,7 @@ def _b64(value: Any, name: str) -> bytes:
 
 
 class IdentifierRules(Protocol):
-    """What is personal (implemented by :class:`forms.personal.PersonalDataRules`)."""
+    """What is personal (implemented by :class:`forms.binding.PersonalDataRules`)."""
 
     def fields(self, session, form_versions: dict[str, int]) -> frozenset[str]:
         """Names of the fields the given form versions mark as personal."""

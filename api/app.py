@@ -23,6 +23,7 @@ from . import (
     admission,
     audit_keys,
     config,
+    data_keys,
     json_bodies,
     openapi,
     passwords,
@@ -61,7 +62,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["MATERIALS_DIR"] = values["MATERIALS_DIR"] or os.path.join(app.instance_path, "materials")
     audit_keys.configure(values, app.instance_path)
     sealing.configure(values, app.instance_path)
-    env = build_env(engine_config, db_engine=test_config.get("DB_ENGINE"), materials_dir=app.config["MATERIALS_DIR"])
+    env = build_env(engine_config, db_engine=test_config.get("DB_ENGINE"), materials_dir=app.config["MATERIALS_DIR"],
+                    keyring=data_keys.keyring(values, app.instance_path))
     app.extensions["yiwang"] = env
 
     admission.init_app(app)

@@ -123,3 +123,11 @@ def _write_alone(ctx: AuditContext, result: str, extra: dict[str, Any]) -> None:
                      case_id=_case_id(ctx), details=mask({**ctx.details, **extra}))
         uow.commit()
     ctx.written = True
+
+
+READ_IN_FULL = "personal-data.read"
+
+
+def record_read(object_type: str, object_id: str, case_id: str | None) -> None:
+    """Record that the caller was shown personal identifiers in full (its own transaction)."""
+    _write_alone(AuditContext(READ_IN_FULL, object_type, str(object_id), case_id=case_id), "ok", {})

@@ -25,7 +25,7 @@ from forms.errors import FormError
 from processes.case_errors import CaseError
 from processes.item_errors import ItemError
 
-from . import cli_calendar, cli_second_factor
+from . import cli_calendar, cli_data_keys, cli_second_factor
 from .wiring import build_env
 
 
@@ -692,3 +692,4 @@ def db_revision(ctx, message):
 
 main.add_command(cli_calendar.calendar)
 users.add_command(cli_second_factor.reset_second_factor)
+main.add_command(cli_data_keys.data_keys_group)

@@ -95,6 +95,17 @@ SETTINGS = (
     Setting("AUDIT_ANCHOR_KEY_FILE", "",
             "The Ed25519 key (PKCS#8 PEM) signing the checkpoints; made on first use. Empty: "
             "'audit-anchor-key.pem' in the instance folder."),
+    Setting("DATA_KEYS", "",
+            "The keys sealing personal identifiers in stored cases, drafts, history and licences (AES-256-GCM "
+            "or SM4-GCM), as the JSON document described in api/data_keys.py; held outside the database and "
+            "its backups. Empty: the file DATA_KEY_FILE, made on first use. Every web worker, `yiwang worker` "
+            "and CLI needs the same keys: set it on every host of a production installation."),
+    Setting("DATA_KEY_FILE", "", "Where the generated data keys are kept; empty: 'data_keys.json' in the instance "
+                                 "folder."),
+    Setting("DATA_CIPHER", "aes-256-gcm",
+            "Algorithm of the data keys made here (first use, `yiwang data-keys rotate`): aes-256-gcm, or "
+            "sm4-gcm (GB/T 32907 in GCM mode) where national algorithms are required. Keys of both kinds may "
+            "be in use at once; each sealed value names its key."),
     Setting("MATERIALS_DIR", "",
             "Where uploaded application materials are kept, named by their SHA-256; empty: 'materials' in "
             "the instance folder. Every web worker must see the same directory."),

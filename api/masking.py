@@ -3,7 +3,8 @@
 Resident ID numbers (18 characters) keep their first and last four characters
 (``1101**********1234``); mainland mobile numbers their first three and last four
 (``138****1234``). Values are recognised by shape wherever they appear (form data,
-history details, free text), so no field list has to be kept in step with forms.
+history details, free text), with the patterns :mod:`forms.personal` seals by; other
+values of the fields a case's forms mark as personal (names) keep their first character.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# Region (6) + birth date (8) + sequence (3) + check character; not inside longer digit runs.
-_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{4})(\d{2}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<![0-9])(1[3-9]\d)(\d{4})(\d{4})(?![0-9])")
+from forms.personal import MOBILE as _MOBILE
+from forms.personal import RESIDENT_ID as _RESIDENT_ID
+
 # Unified social credit codes (GB 32100): 18 characters, digits and capitals without I, O, S, V, Z.
 _CREDIT_CODE = re.compile(r"(?<![0-9A-Za-z])([0-9A-HJ-NP-RTUWXY]{4})([0-9A-HJ-NP-RTUWXY]{10})"
                           r"([0-9A-HJ-NP-RTUWXY]{4})(?![0-9A-Za-z])")
@@ -33,12 +34,21 @@ def mask_for_log(text: str) -> str:
     return _CREDIT_CODE.sub(lambda m: m.group(1) + "*" * 10 + m.group(3), mask_text(text))
 
 
-def mask(value: Any) -> Any:
-    """A copy of a JSON value with every identifier in its strings masked."""
+def mask(value: Any, fields: frozenset[str] = frozenset(), personal: bool = False) -> Any:
+    """A copy of a JSON value with every identifier in its strings masked.
+
+    Strings inside the form's personal ``fields`` (a name, say, which has no shape to be
+    recognised by) keep only their first character: ``欧阳明远`` becomes ``欧***``.
+    """
     if isinstance(value, str):
-        return mask_text(value)
+        masked = mask_text(value)
+        return masked if masked != value or not personal else mask_name(value)
     if isinstance(value, dict):
-        return {k: mask(v) for k, v in value.items()}
+        return {k: mask(v, fields, personal or k in fields) for k, v in value.items()}
     if isinstance(value, list):
-        return [mask(v) for v in value]
+        return [mask(v, fields, personal) for v in value]
     return value
+
+
+def mask_name(text: str) -> str:
+    return text[:1] + "*" * (len(text) - 1)

@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as engine_errors
+from engine import sealing
 from forms import errors as form_errors
 from processes import case_errors, item_errors
 
@@ -54,6 +55,9 @@ STATUS: list[tuple[type[Exception], int]] = [
     (engine_errors.DeployRejected, 422),
     (engine_errors.InvalidData, 422),
     (engine_errors.XmlRejected, 400),
+    # Stored data that does not open (a changed ciphertext, a missing or wrong key): the operator's to fix.
+    (sealing.SealedDataError, 500),
+    (sealing.DataKeyError, 500),
     (engine_errors.EngineError, 422),
     (form_errors.FormNotFound, 404),
     (form_errors.FormVersionConflict, 409),
@@ -160,6 +164,8 @@ def init_app(app: Flask) -> None:
 
     def known(err: Exception):
         status = status_of(err)
+        if status >= 500:
+            log.error("%s on %s %s", err, request.method, request.path)
         _audit(status, err)
         details = err.to_dict()
         details.pop("message", None)

@@ -10,7 +10,10 @@ from __future__ import annotations
 from engine import task_lights
 from engine.config import EngineConfig
 from engine.environment import EngineEnv
-from forms.binding import FormBinding
+from engine.sealing import DataProtector, Keyring
+from forms.binding import FormBinding, PersonalDataRules
+
+from . import data_keys
 
 from .group_directory import GroupDirectory
 
@@ -40,9 +43,10 @@ def register_tables_and_jobs() -> None:
 
 
 def build_env(config: EngineConfig, *, db_engine=None, create_schema: bool = True,
-              materials_dir: str | None = None) -> EngineEnv:
+              materials_dir: str | None = None, keyring: Keyring | None = None) -> EngineEnv:
     """The engine as the API, the CLI and workers use it; ``materials_dir`` is the material store
-    that submitted upload references are checked against (none: not checked)."""
+    that submitted upload references are checked against (none: not checked); ``keyring`` seals
+    personal data (default: the data keys the environment's settings name, api/data_keys.py)."""
     from forms.file_store import FileStore
     from processes.deadlines import load_calendar
     from processes import drafts
@@ -50,8 +54,9 @@ def build_env(config: EngineConfig, *, db_engine=None, create_schema: bool = Tru
 
     register_tables_and_jobs()
     files = FileStore(materials_dir) if materials_dir else None
+    protector = DataProtector(keyring or data_keys.current(), PersonalDataRules())
     env = EngineEnv(config, db_engine=db_engine, forms=FormBinding(files=files), calendar=load_calendar,
-                    groups=GroupDirectory())
+                    groups=GroupDirectory(), protector=protector)
     env.periodic_jobs.append((SWEEP_JOB, SUPERVISION_SWEEP_S))
     # Folds the insert-only light counter rows into their totals (engine/task_lights.py).
     env.periodic_jobs.append((task_lights.COMPACT_JOB, LIGHT_COMPACTION_S))

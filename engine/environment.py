@@ -17,6 +17,7 @@ from .connectors import ConnectorRegistry
 from .calendar import WorkingCalendar
 from .db import make_db_engine, make_session_factory
 from .instance_cache import InstanceCache
+from .sealing import DataProtector
 from .script_engine import make_engine_script_engine
 from .specs import SpecCache, make_registry
 from .staffing import GroupService
@@ -50,6 +51,7 @@ class EngineEnv:
         forms: FormService | None = None,
         calendar: Callable[[Any], WorkingCalendar] | None = None,
         groups: GroupService | None = None,
+        protector: DataProtector | None = None,
     ) -> None:
         self.config = config or EngineConfig()
         self.db_engine = db_engine or make_db_engine(self.config.database_url)
@@ -69,6 +71,9 @@ class EngineEnv:
         # session -> WorkingCalendar used for step deadlines (local holidays and
         # make-up days); the national calendar when not given.
         self.calendar = calendar or (lambda session: WorkingCalendar())
+        # Seals personal identifiers in what is stored, opens them on load (engine/sealing.py);
+        # without keys nothing is sealed (engine-only use), but sealed rows still need their keys.
+        self.protector = protector or DataProtector()
         # Called as listener(uow, loaded, delta) inside every step's transaction,
         # after the instance is saved: how other packages follow cases (processes/).
         self.step_listeners: list[Callable[[Any, Any, Any], None]] = []

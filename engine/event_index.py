@@ -11,7 +11,9 @@ from datetime import datetime, timezone
 
 from sqlalchemy import delete
 
+from .history import context_of
 from .models import MessageSubscription, SignalSubscription, TimerIndex
+from .sealing import NO_FIELDS
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 
@@ -29,6 +31,13 @@ def sync(uow, loaded, delta) -> None:
     if not (touched or loaded.is_new or _waiting_changed(loaded, delta) or _correlations_changed(loaded)):
         return
     session, instance_id = uow.session, loaded.row.id
+    # Correlation values may be identifiers (an ID number correlates a reply): stored sealed; only
+    # SpiffWorkflow compares them, on the loaded case.
+    protector, fields = uow.env.protector, uow.personal_fields.get(instance_id, NO_FIELDS)
+
+    def sealed(correlations):
+        return protector.seal(correlations or {}, context_of(instance_id), fields)
+
     session.execute(delete(TimerIndex).where(TimerIndex.instance_id == instance_id))
     session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance_id))
     session.execute(delete(SignalSubscription).where(SignalSubscription.instance_id == instance_id))
@@ -36,7 +45,7 @@ def sync(uow, loaded, delta) -> None:
         return
     for name in _event_subprocess_messages(wf):
         session.add(MessageSubscription(task_id=instance_id, instance_id=instance_id, message_name=name,
-                                        correlations=wf.correlations or {},
+                                        correlations=sealed(wf.correlations),
                                         business_key=loaded.row.business_key))
     for task in list(wf.event_manager.tasks.values()):
         spec = task.task_spec
@@ -58,7 +67,7 @@ def sync(uow, loaded, delta) -> None:
                         task_id=str(task.id),
                         instance_id=instance_id,
                         message_name=definition.name,
-                        correlations=task.workflow.correlations or {},
+                        correlations=sealed(task.workflow.correlations),
                         business_key=loaded.row.business_key,
                     )
                 )

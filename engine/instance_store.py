@@ -4,6 +4,8 @@
 matches, otherwise from the task rows. ``save`` writes only what the step changed
 (see :mod:`engine.state`), keeps the indexes in step, and relies on the row's
 version column so that of two concurrent steps on one instance exactly one commits.
+Personal identifiers are sealed on the way to the rows and opened on the way back
+(:mod:`engine.sealing`): the workflow in memory and in the cache holds plaintext.
 """
 
 from __future__ import annotations
@@ -181,11 +183,36 @@ def load(uow: UnitOfWork, instance_id: str) -> LoadedInstance:
         )
         spec, subs = specs_for(uow, definition.id, row.call_definitions or {})
         row.state_meta = session.execute(_SELECT_META, {"of_instance": instance_id}).scalar_one()
+        row.state_meta, bodies = _opened(uow, instance_id, row.state_meta, bodies)
         workflow = uow.env.codec.restore(row.state_meta, bodies, spec, subs)
         workflow.script_engine = uow.env.script_engine
         before = fingerprint(workflow)
+    uow.personal_fields[instance_id] = uow.env.protector.fields_for(session, row.form_versions)
     return LoadedInstance(row=row, definition=definition, workflow=workflow, before=before,
                           correlations_before=correlations_of(workflow), waiting_before=waiting_events(workflow))
+
+
+def _opened(uow: UnitOfWork, instance_id: str, meta: dict, bodies: dict[str, dict]) -> tuple[dict, dict]:
+    """The stored state with its sealed values opened (SealedDataError when one does not open)."""
+    protector, context = uow.env.protector, history.context_of(instance_id)
+    return protector.open(meta, context), {tid: task_body_with(protector.open, body, context)
+                                            for tid, body in bodies.items()}
+
+
+# Where a task body holds case data; the rest (ids, states, spec names) is never personal.
+_DATA_PARTS = ("data", "internal_data")
+
+
+def task_body_with(change, body: dict, *args) -> dict:
+    """The task body with ``change(part, *args)`` applied to its data parts (itself when nothing changed)."""
+    changed = None
+    for part in _DATA_PARTS:
+        value = body.get(part)
+        new = change(value, *args)
+        if new is not value:
+            changed = changed or dict(body)
+            changed[part] = new
+    return changed or body
 
 
 def waiting_events(workflow) -> frozenset:
@@ -213,11 +240,13 @@ def save(uow: UnitOfWork, loaded: LoadedInstance, *, status: str | None = None) 
         row.ended_at = row.updated_at
     instance_id = row.id
     uow.saved_status[instance_id] = row.status
-    _write_row(session, row, is_new=loaded.is_new)  # the version check: answered before anything else
+    fields = uow.personal_fields[instance_id] = env.protector.fields_for(session, row.form_versions)
+    sealed_meta = env.protector.seal(row.state_meta, history.context_of(instance_id), fields)
+    _write_row(session, row, sealed_meta, is_new=loaded.is_new)  # the version check: answered before anything else
     with pipelined(session):
         if row.status == "completed" and row.ended_at == row.updated_at:  # it ended with this step
             _record_end(uow, instance_id, wf, delta)
-        _write_task_rows(uow, instance_id, delta)
+        _write_task_rows(uow, instance_id, delta, fields)
         task_index.sync(uow, loaded, delta)
         event_index.sync(uow, loaded, delta)
         event_subprocess.record_started(uow, loaded, delta)
@@ -239,15 +268,16 @@ def _record_end(uow: UnitOfWork, instance_id: str, wf: BpmnWorkflow, delta: Stat
                    element_id=ends[0] if ends else None, end_events=sorted(ends))
 
 
-def _write_row(session, row: InstanceRow, *, is_new: bool) -> None:
+def _write_row(session, row: InstanceRow, sealed_meta: dict, *, is_new: bool) -> None:
     """Insert the row, or update it if nobody else did since it was read (else :class:`Conflict`)."""
     if is_new:
         row.version = 1
-        session.execute(_INSERT_ROW, {c.name: getattr(row, c.name) for c in _INSTANCES.c})
+        session.execute(_INSERT_ROW, {**{c.name: getattr(row, c.name) for c in _INSTANCES.c},
+                                      "state_meta": sealed_meta})
         return
     updated = session.execute(_UPDATE_ROW, {
         "of_instance": row.id, "of_version": row.version, "new_version": row.version + 1,
-        "new_status": row.status, "new_meta": row.state_meta, "new_updated_at": row.updated_at,
+        "new_status": row.status, "new_meta": sealed_meta, "new_updated_at": row.updated_at,
         "new_ended_at": row.ended_at,
     }).rowcount
     if updated != 1:  # of two concurrent steps only one gets past here
@@ -274,9 +304,11 @@ _DELETE_TASKS = delete(_TASKS).where(_TASKS.c.instance_id == bindparam("of_insta
                                      _TASKS.c.task_id.in_(bindparam("task_ids", expanding=True)))
 
 
-def _write_task_rows(uow: UnitOfWork, instance_id: str, delta: StateDelta) -> None:
+def _write_task_rows(uow: UnitOfWork, instance_id: str, delta: StateDelta, fields: frozenset[str]) -> None:
     inserts, updates = [], []
-    for task_id, body in delta.upserts.items():
+    seal, context = uow.env.protector.seal, history.context_of(instance_id)
+    for task_id, plain in delta.upserts.items():
+        body = task_body_with(seal, plain, context, fields)
         if task_id in delta.inserts:
             inserts.append({"instance_id": instance_id, "task_id": task_id, "body": body})
         else:

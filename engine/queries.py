@@ -14,6 +14,7 @@ from sqlalchemy import Select, exists, or_, select
 from . import instance_store
 from .actors import Actor
 from .errors import TaskNotFound
+from .history import details_of
 from .models import (
     HistoryEvent,
     Incident,
@@ -155,7 +156,7 @@ def history(uow, instance_id: str) -> list[dict[str, Any]]:
     )
     return [
         {"id": h.id, "action": h.action, "actor": h.actor, "task_id": h.task_id,
-         "element_id": h.element_id, "details": h.details, "at": h.at}
+         "element_id": h.element_id, "details": details_of(uow.env, instance_id, h.details), "at": h.at}
         for h in rows
     ]
 

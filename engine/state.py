@@ -10,6 +10,11 @@ Format (``meta["format"]``), with :data:`MIGRATIONS` upgrading older rows on loa
     1: {"format": 1, "spiff": "<serializer version>", "workflow": {...},
         "subprocesses": {"<parent task id>": {...}}}; task bodies carry "wf", the
         id of the subprocess parent task or None for the top workflow.
+
+What the codec produces is plaintext; :mod:`engine.instance_store` seals personal strings
+in it on the way to the rows (``"yw:s1:<key id>:<base64>"`` in place of the string, see
+:mod:`engine.sealing`) and opens them on the way back, so the format version does not
+change with sealing and a row may mix sealed and plain strings (rows from before it).
 """
 
 from __future__ import annotations

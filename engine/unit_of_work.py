@@ -26,6 +26,9 @@ class UnitOfWork:
         self.instance_id: str | None = None
         # Status of each instance this unit of work saved, so callers need not read it back.
         self.saved_status: dict[str, str] = {}
+        # Names of the personal fields of each case loaded or saved here (engine/sealing.py):
+        # history rows written in the same step seal them too.
+        self.personal_fields: dict[str, frozenset[str]] = {}
         self._before_commit: list[Callable[["UnitOfWork"], None]] = []
         self._after_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []

@@ -12,12 +12,13 @@ Modules, one concept each:
   per-field keyword behaviour, the Chinese identifier formats and zh-CN/en messages;
   ``closed`` closes every object; ``bounds`` limits document depth and size.
 - ``materials`` (the ``x-material`` keyword), ``file_store`` and ``filetypes``: uploads.
+- ``personal`` (``x-personal``): which fields hold personal identifiers (sealed at rest).
 - ``prefill`` (``x-semantic``), ``readonly`` (``readOnly`` + ``x-source``),
   ``namespaces`` (where task data lives), ``merge`` (一表申请), ``diff`` (versions).
 - ``models`` and ``store``: published versions in the database.
 
 Keywords this project adds to JSON Schema: ``x-material``, ``x-semantic``,
-``x-source`` and ``x-titles``; each is documented in the module named above
+``x-personal``, ``x-source`` and ``x-titles``; each is documented in the module named above
 (``x-titles`` in ``messages``). Any other unknown keyword is an authoring error.
 
 Nothing here imports Flask, marshmallow or ``api``.

@@ -2,7 +2,8 @@
 
 The engine knows forms only through this object (it never imports :mod:`forms`):
 which form keys exist (for the deploy lint), which versions a new case pins, and
-whether a submission fits the pinned version. Every compiled form is closed, so a
+whether a submission fits the pinned version, and which fields hold personal
+identifiers (sealed before they are stored). Every compiled form is closed, so a
 task's submission cannot carry a field its form does not declare.
 """
 
@@ -17,6 +18,7 @@ from forms.errors import FormNotFound
 from forms.models import FormVersion
 from forms.store import get_form
 from forms import material_ownership
+from forms.personal import identifier_in_text, personal_fields
 from forms.materials import FileLookup, upload_references
 from forms.validation import compile_form, validate_submission, verify_material_files
 
@@ -80,3 +82,22 @@ class FormBinding:
         compiled = compile_form(form.schema, known_hash=form.content_hash)
         hashes = [ref["sha256"] for ref in upload_references(compiled.schema, data)]
         material_ownership.attach(session, hashes, case_id=case_id, user=submitter)
+
+
+class PersonalDataRules:
+    """What is personal, as the engine asks it when it seals data (:class:`engine.sealing.IdentifierRules`)."""
+
+    def fields(self, session: Session, form_versions: dict[str, int]) -> frozenset[str]:
+        """Names of the personal fields of these form versions (see :mod:`forms.personal`)."""
+        names: set[str] = set()
+        for form_key, version in form_versions.items():
+            try:
+                form = get_form(session, form_key, version)
+            except FormNotFound:
+                continue  # a case pinned to a form that is gone: the text rule still applies
+            names |= personal_fields(form.schema)
+        return frozenset(names)
+
+    @staticmethod
+    def in_text(text: str) -> bool:
+        return identifier_in_text(text)

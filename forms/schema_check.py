@@ -25,6 +25,7 @@ from forms.errors import FormSchemaError, SchemaProblem
 from forms.formats import known_formats
 from forms.materials import KEYWORD as MATERIAL_KEYWORD
 from forms.materials import spec_problems
+from forms.personal import KEYWORD as PERSONAL_KEYWORD
 from forms.pointer import escape, to_pointer
 from forms.regex_safety import compile_linear, pattern_problems
 from forms.ui_schema import ui_schema_problems
@@ -33,7 +34,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_LIMITS = Limits(max_depth=32, max_nodes=20_000, max_string=20_000, max_chars=1_000_000)
 MAX_SCHEMA_BYTES = 512 * 1024
 
-EXTENSIONS = frozenset({MATERIAL_KEYWORD, "x-semantic", "x-titles", "x-source"})
+EXTENSIONS = frozenset({MATERIAL_KEYWORD, "x-semantic", "x-titles", "x-source", PERSONAL_KEYWORD})
 _SEMANTIC_KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 _UNSUPPORTED = ("$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor")
 _CLOSERS = ("additionalProperties", "unevaluatedProperties", "patternProperties")
@@ -115,6 +116,8 @@ def _check_extensions(node: walk.SchemaNode) -> Iterator[SchemaProblem]:
         yield SchemaProblem(
             f"{at}/x-semantic", "x-semantic must be a dotted key like applicant.id_number"
         )
+    if PERSONAL_KEYWORD in schema and not isinstance(schema[PERSONAL_KEYWORD], bool):
+        yield SchemaProblem(f"{at}/{PERSONAL_KEYWORD}", f"{PERSONAL_KEYWORD} is true or false")
     titles = schema.get("x-titles")
     if titles is not None and not (
         isinstance(titles, dict) and all(isinstance(v, str) for v in titles.values())

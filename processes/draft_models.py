@@ -20,7 +20,8 @@ class ApplicationDraft(Base):
     owner: Mapped[str] = mapped_column(String(150), primary_key=True)
     item_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     applicant_kind: Mapped[str] = mapped_column(String(16))
-    # As typed so far: checked only when the application is submitted.
-    id_number: Mapped[str] = mapped_column(String(32), default="")
+    # As typed so far: checked only when the application is submitted. Sealed, as are the personal
+    # values of the data (engine/sealing.py).
+    id_number: Mapped[str] = mapped_column(String(128), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     saved_at: Mapped[datetime] = mapped_column(UtcDateTime())

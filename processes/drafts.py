@@ -8,6 +8,8 @@ Opening the case removes the draft in the same transaction
 (:func:`discard_in`), so a submitted application never comes back as a draft.
 A draft not saved again for :data:`KEEP_DAYS` days is deleted by a periodic job
 (:data:`PURGE_JOB`): personal data is kept no longer than it serves the applicant.
+Its ID number and the personal fields of its data (by the item's forms) are stored
+sealed (:mod:`engine.sealing`), bound to the owner and item.
 """
 
 from __future__ import annotations
@@ -44,25 +46,33 @@ def save_draft(uow, owner: str, item_code: str, *, data: dict[str, Any], applica
     require_aware(now)
     _check(data, applicant_kind, id_number)
     with uow:
-        catalogue.get_version(uow.session, item_code)  # ItemNotFound for an item never published
+        item = catalogue.get_version(uow.session, item_code)  # ItemNotFound for an item never published
+        protector, context = uow.env.protector, _context(owner, item_code)
+        fields = protector.fields_for(uow.session, item.form_versions)
         draft = uow.session.get(ApplicationDraft, (owner, item_code))
         if draft is None:
             draft = ApplicationDraft(owner=owner, item_code=item_code)
             uow.session.add(draft)
-        draft.applicant_kind, draft.id_number, draft.data, draft.saved_at = applicant_kind, id_number, data, now
+        draft.applicant_kind, draft.saved_at = applicant_kind, now
+        draft.id_number = protector.seal_text(id_number, context) if id_number else ""
+        draft.data = protector.seal(data, context, fields)
         try:
             uow.commit()
         except IntegrityError:  # the same applicant saved the same draft twice at once: the other save won
             raise CaseInvalid("the draft was saved at the same moment from elsewhere; save again",
                               item_code=item_code) from None
-        return draft_view(draft)
+        return _view(applicant_kind, id_number, data, item_code, now)
 
 
-def get_draft(session: Session, owner: str, item_code: str) -> dict[str, Any]:
-    draft = session.get(ApplicationDraft, (owner, item_code))
-    if draft is None:
-        raise DraftNotFound("no draft of this item", item_code=item_code)
-    return draft_view(draft)
+def get_draft(uow, owner: str, item_code: str) -> dict[str, Any]:
+    """The owner's draft of an item with its sealed values opened."""
+    with uow:
+        draft = uow.session.get(ApplicationDraft, (owner, item_code))
+        if draft is None:
+            raise DraftNotFound("no draft of this item", item_code=item_code)
+        protector, context = uow.env.protector, _context(owner, item_code)
+        return _view(draft.applicant_kind, protector.open_text(draft.id_number, context),
+                     protector.open(draft.data, context), item_code, draft.saved_at)
 
 
 def list_drafts(session: Session, owner: str) -> list[dict[str, Any]]:
@@ -101,9 +111,35 @@ def purge_job(uow, bucket: int | None = None) -> None:
     purge_stale(uow.session, now=utcnow())
 
 
-def draft_view(draft: ApplicationDraft) -> dict[str, Any]:
-    return {"item_code": draft.item_code, "applicant": {"kind": draft.applicant_kind, "id_number": draft.id_number},
-            "data": draft.data, "saved_at": draft.saved_at}
+def reseal_drafts(env, *, dry_run: bool = False) -> int:
+    """Move every draft's sealed values to the current key and seal plaintext ones; returns drafts changed."""
+    changed = 0
+    with env.unit_of_work() as uow:
+        session, protector = uow.session, env.protector
+        versions = {row.code: row.form_versions for row in catalogue.list_items(session)}
+        for draft in session.scalars(select(ApplicationDraft)):
+            context = _context(draft.owner, draft.item_code)
+            fields = protector.fields_for(session, versions.get(draft.item_code))
+            id_number = protector.reseal_text(draft.id_number, context)
+            data = protector.reseal(draft.data, context, fields)
+            if id_number is not draft.id_number or data is not draft.data:
+                changed += 1
+                if not dry_run:
+                    draft.id_number, draft.data = id_number, data
+        if not dry_run:
+            uow.commit()
+    return changed
+
+
+def _view(applicant_kind: str, id_number: str, data: dict[str, Any], item_code: str,
+          saved_at: datetime) -> dict[str, Any]:
+    return {"item_code": item_code, "applicant": {"kind": applicant_kind, "id_number": id_number},
+            "data": data, "saved_at": saved_at}
+
+
+def _context(owner: str, item_code: str) -> str:
+    """What a draft's sealed values are bound to: they open only as this owner's draft of this item."""
+    return f"draft:{owner}/{item_code}"
 
 
 def _check(data: Any, applicant_kind: str, id_number: str) -> None:

@@ -9,6 +9,10 @@ was signed is what is verified. Anyone holding the licence document
 published public key can check it offline with :func:`verify_document`; changing
 any single byte of the payload or the signature makes it fail.
 
+Stored, the holder's number and name, the data (a document about its holder), the payload
+and the rendered page are sealed (:mod:`engine.sealing`, bound to the licence number); a
+holder's licences are found through a blind index of the number (``holder_index``).
+
 Keys: production gives the private key as PKCS#8 PEM in ``YIWANG_LICENCE_SIGNING_KEY``;
 the embedded default generates one on first use and keeps it in
 ``YIWANG_LICENCE_KEY_FILE`` (mode 0600). The key id is the first 16 hex digits of
@@ -46,6 +50,8 @@ from .deadlines import require_aware
 from .licence_models import ELicence
 
 ALGORITHM = "Ed25519"
+VIEW_COLUMNS = ("number", "licence_type", "title", "case_id", "holder_kind", "holder_id", "holder_name", "data",
+                "issuer", "issued_at", "valid_until", "status", "algorithm", "key_id")
 
 
 # -- keys -------------------------------------------------------------------
@@ -137,11 +143,15 @@ def issue_licence(uow, case_id: str, *, licence_type: str, title: str, holder_ki
         }
         payload = canonical_json(content)
         signature = signer.sign(payload.encode("utf-8"))
+        protector, context = uow.env.protector, _context(number)
         session.add(ELicence(
             number=number, licence_type=licence_type, title=title, case_id=case_id, holder_kind=holder_kind,
-            holder_id=holder_id, holder_name=holder_name, data=data, issuer=issuer, issued_at=now,
-            valid_until=valid_until, payload=payload, algorithm=signer.algorithm, key_id=signer.key_id,
-            signature=signature, document_html=render_html(content, signature), status="valid",
+            holder_id=protector.seal_text(holder_id, context), holder_index=holder_index(protector, holder_id),
+            holder_name=protector.seal_text(holder_name, context),
+            data=protector.seal(data, context, whole=True), issuer=issuer,
+            issued_at=now, valid_until=valid_until, payload=protector.seal_text(payload, context),
+            algorithm=signer.algorithm, key_id=signer.key_id, signature=signature,
+            document_html=protector.seal_text(render_html(content, signature), context), status="valid",
         ))
         case.outcome = "approved"
         history.record(uow, case_id, "licence.issued", actor.user, licence_number=number,
@@ -192,10 +202,25 @@ class Verification:
     content: dict[str, Any] | None = None
 
 
-def licence_document(session, number: str) -> dict[str, str]:
-    """What a holder hands to anyone who wants to check the licence."""
-    row = _licence(session, number)
-    return {"payload": row.payload, "signature": row.signature, "algorithm": row.algorithm, "key_id": row.key_id}
+def licence_document(uow, number: str) -> dict[str, str]:
+    """What a holder hands to anyone who wants to check the licence (``uow`` entered)."""
+    row = _licence(uow.session, number)
+    payload = uow.env.protector.open_text(row.payload, _context(number))
+    return {"payload": payload, "signature": row.signature, "algorithm": row.algorithm, "key_id": row.key_id}
+
+
+def licence_view(uow, row: ELicence) -> dict[str, Any]:
+    """The licence's columns with its sealed values opened."""
+    protector, context = uow.env.protector, _context(row.number)
+    view = {c: getattr(row, c) for c in VIEW_COLUMNS}
+    view.update(holder_id=protector.open_text(row.holder_id, context),
+                holder_name=protector.open_text(row.holder_name, context), data=protector.open(row.data, context))
+    return view
+
+
+def licence_page(uow, number: str) -> str:
+    """The printable page as issued."""
+    return uow.env.protector.open_text(_licence(uow.session, number).document_html, _context(number))
 
 
 def verify_document(document: Mapping[str, Any], public_keys: Mapping[str, str]) -> Verification:
@@ -224,10 +249,10 @@ def verify_document(document: Mapping[str, Any], public_keys: Mapping[str, str])
     return Verification(True, None, key_id, content)
 
 
-def verify_licence(session, number: str, public_keys: Mapping[str, str]) -> Verification:
-    """Check a stored licence: its signature, and that it has not been revoked."""
-    row = _licence(session, number)
-    result = verify_document(licence_document(session, number), public_keys)
+def verify_licence(uow, number: str, public_keys: Mapping[str, str]) -> Verification:
+    """Check a stored licence: its signature, and that it has not been revoked (``uow`` entered)."""
+    row = _licence(uow.session, number)
+    result = verify_document(licence_document(uow, number), public_keys)
     if result.valid and row.status != "valid":
         return Verification(False, f"the licence is {row.status}", result.key_id, result.content)
     return result
@@ -250,18 +275,57 @@ def _licence(session, number: str) -> ELicence:
 
 
 # -- reuse ------------------------------------------------------------------
-def licences_for_holder(session, holder_id: str, *, now: datetime,
+def licences_for_holder(uow, holder_id: str, *, now: datetime,
                         licence_type: str | None = None) -> list[dict[str, Any]]:
-    """The holder's valid licences, offered to prefill later applications (减证便民).
+    """The holder's valid licences, offered to prefill later applications (减证便民); ``uow`` entered.
 
     Each offer carries the material reference a form field takes instead of an upload.
+    Found by the blind index of the holder's number, which is stored only sealed.
     """
+    session, protector = uow.session, uow.env.protector
     query = select(ELicence).where(
-        ELicence.holder_id == holder_id, ELicence.status == "valid",
+        ELicence.holder_index == holder_index(protector, holder_id), ELicence.status == "valid",
         or_(ELicence.valid_until.is_(None), ELicence.valid_until > now))
     if licence_type is not None:
         query = query.where(ELicence.licence_type == licence_type)
     rows = session.scalars(query.order_by(ELicence.issued_at.desc(), ELicence.number))
     return [{"number": r.number, "licence_type": r.licence_type, "title": r.title, "issuer": r.issuer,
-             "issued_at": r.issued_at, "valid_until": r.valid_until, "data": r.data,
+             "issued_at": r.issued_at, "valid_until": r.valid_until,
+             "data": protector.open(r.data, _context(r.number)),
              "reference": licence_reference(r.licence_type, r.number)} for r in rows]
+
+
+def reseal_licences(env, *, dry_run: bool = False) -> int:
+    """Move every licence's sealed values to the current key, seal plaintext ones and compute missing
+    blind indexes (rows written before sealing); returns licences changed."""
+    changed = 0
+    with env.unit_of_work() as uow:
+        session, protector = uow.session, env.protector
+        for row in session.scalars(select(ELicence).order_by(ELicence.number)):
+            context = _context(row.number)
+            after = {name: protector.reseal_text(getattr(row, name), context)
+                     for name in ("holder_id", "holder_name", "payload", "document_html")}
+            after["data"] = protector.reseal(row.data, context, whole=True)
+            after["holder_index"] = holder_index(protector, protector.open_text(row.holder_id, context))
+            moved = {name: value for name, value in after.items() if value != getattr(row, name)}
+            if moved:
+                changed += 1
+                if not dry_run:
+                    for name, value in moved.items():
+                        setattr(row, name, value)
+        if not dry_run:
+            uow.commit()
+    return changed
+
+
+HOLDER_INDEX = "licence.holder"
+
+
+def holder_index(protector, holder_id: str) -> str:
+    """The blind index of a holder's number: equal numbers, equal index; the number itself is not in it."""
+    return protector.blind_index(holder_id, HOLDER_INDEX)
+
+
+def _context(number: str) -> str:
+    """What a licence's sealed values are bound to: they open only as this licence's."""
+    return f"licence:{number}"

@@ -33,7 +33,7 @@ def list_drafts():
 @endpoint("My draft of an item's application", permission=APPLY, response=DraftSchema(), errors=(404,))
 def get_draft(item_code):
     with reading() as uow:
-        return drafts.get_draft(uow.session, require_principal().username, item_code)
+        return drafts.get_draft(uow, require_principal().username, item_code)
 
 
 @bp.put(f"/drafts/{CODE}")

@@ -27,11 +27,15 @@ from ..schemas.instances import (
 bp = Blueprint("instances", __name__)
 
 
-def _case(instance_id: str, principal) -> dict:
+def _case(instance_id: str, principal, *, read: bool = False) -> dict:
+    """The case as the caller may see it; ``read``: a read on its own (audited when in full), not the
+    reply to a change the audit trail records anyway."""
     with reading() as uow:
         access.require_instance(uow.session, principal, instance_id)
         copy_only = access.sees_only_as_copy(uow.session, principal, instance_id)
-        return disclose_case(principal, cases.case_view(uow, instance_id), copy_only=copy_only)
+        view = cases.case_view(uow, instance_id)
+        fields = uow.personal_fields.get(instance_id, frozenset())
+    return disclose_case(principal, view, copy_only=copy_only, fields=fields, audited=read)
 
 
 @bp.post("/instances")
@@ -76,7 +80,7 @@ def list_instances(query):
 @endpoint("A case: state, current steps, data I may see, history", permission="instances:read",
           response=InstanceSchema(), errors=(404,))
 def get_instance(instance_id):
-    return _case(instance_id, require_principal())
+    return _case(instance_id, require_principal(), read=True)
 
 
 def _change(instance_id: str, use_case, **kwargs) -> dict:

@@ -18,11 +18,13 @@ from processes.cases import mask_id
 from processes.licence_models import ELicence
 
 from .. import access, case_work
-from ..auditing import context, work
+from ..auditing import context, record_read, work
 from ..auth import actor, reading, require_principal
 from ..case_settings import now, signer
 from ..disclosure import sees_identifiers
 from ..endpoint import Reply, endpoint
+from ..errors import Forbidden
+from ..masking import mask, mask_name
 from ..schemas.licences import (
     LicenceDocumentSchema,
     LicenceIssueSchema,
@@ -34,12 +36,14 @@ from ..schemas.licences import (
 
 bp = Blueprint("licences", __name__)
 FILE = Schema()
-COLUMNS = ("number", "licence_type", "title", "case_id", "holder_kind", "holder_id", "holder_name", "data",
-           "issuer", "issued_at", "valid_until", "status", "algorithm", "key_id")
 
 
-def _licence(number: str) -> dict:
-    """The licence, if the caller may see its case (404 otherwise); identifiers masked unless they need them."""
+def _licence(number: str, *, in_full: bool = False) -> dict:
+    """The licence, if the caller may see its case (404 otherwise); identifiers masked unless they need them.
+
+    ``in_full``: the caller wants what can only be given whole (the signed document, the page): refused
+    (403) to those who may see the case but not its identifiers. A read in full is audited.
+    """
     principal = require_principal()
     with reading() as uow:
         row = uow.session.get(ELicence, number)
@@ -47,12 +51,20 @@ def _licence(number: str) -> dict:
             raise CaseNotFound("no licence with this number", licence_number=number)
         access.require_instance(uow.session, principal, row.case_id)
         applicants = access.case_applicants(uow.session, row.case_id)
-        view = {c: getattr(row, c) for c in COLUMNS}
+        view = licences.licence_view(uow, row)
     if context() is not None:
         context().case_id = view["case_id"]
-    if not sees_identifiers(principal, {"applicants": applicants}):
-        view["holder_id"] = mask_id(view["holder_id"])
-    return view
+    if sees_identifiers(principal, {"applicants": applicants}):
+        record_read("licence", number, view["case_id"])
+        return view
+    if in_full:
+        raise Forbidden("the licence document shows its holder's identifiers in full; only the holder and "
+                        "staff handling the case may download it", licence_number=number)
+    if view["holder_kind"] != "person":  # a company's name and licence are public; its code is masked as before
+        return {**view, "holder_id": mask_id(view["holder_id"]), "data": mask(view["data"])}
+    # A person's licence is about them throughout: every value keeps its first character only.
+    return {**view, "holder_id": mask_id(view["holder_id"]), "holder_name": mask_name(view["holder_name"]),
+            "data": mask(view["data"], frozenset(view["data"]))}
 
 
 @bp.post("/cases/<case_id>/licences")
@@ -85,20 +97,20 @@ def get_licence(number):
 
 @bp.get("/licences/<number>/document")
 @endpoint("Download the signed licence document (payload, signature, key id) to hand to a verifier",
-          permission="instances:read", response=LicenceDocumentSchema(), errors=(404,))
+          permission="instances:read", response=LicenceDocumentSchema(), errors=(403, 404))
 def document(number):
-    _licence(number)
+    _licence(number, in_full=True)
     with reading() as uow:
-        return licences.licence_document(uow.session, number)
+        return licences.licence_document(uow, number)
 
 
 @bp.get("/licences/<number>/html")
 @endpoint("The licence as a printable page", permission="instances:read", response=FILE, produces="text/html",
-          errors=(404,))
+          errors=(403, 404))
 def html(number):
-    _licence(number)
+    _licence(number, in_full=True)
     with reading() as uow:
-        page = uow.session.get(ELicence, number).document_html
+        page = licences.licence_page(uow, number)
     return Response(page, mimetype="text/html")
 
 
@@ -124,7 +136,7 @@ def _verification(result, row: ELicence | None) -> dict:
           response=LicenceVerificationSchema(), errors=(404, 503))
 def verify_number(number):
     with reading() as uow:
-        result = licences.verify_licence(uow.session, number, signer().public_keys())
+        result = licences.verify_licence(uow, number, signer().public_keys())
         return _verification(result, uow.session.get(ELicence, number))
 
 

@@ -11,10 +11,9 @@ from .. import access, comments, task_work, worklist
 from ..auditing import context, work
 from ..auth import actor, env, reading, require_principal
 from ..case_settings import case_config, now
-from ..disclosure import in_list, sees_identifiers
+from ..disclosure import disclose_data, in_list
 from ..endpoint import Header, Reply, endpoint
 from ..form_binding import task_form
-from ..masking import mask
 from ..schemas.tasks import (
     QueueLightsSchema,
     CommentCreateSchema,
@@ -126,7 +125,9 @@ def form(task_id):
         task = queries.get_task(uow, task_id, with_data=True)
         version = task_form(uow.session, task["instance_id"], task["form_key"])
         applicants = access.case_applicants(uow.session, task["instance_id"])
-    data = task["data"] if sees_identifiers(principal, {"applicants": applicants}) else mask(task["data"])
+        fields = uow.personal_fields.get(task["instance_id"], frozenset())
+    data = disclose_data(principal, {"applicants": applicants}, task["data"], object_type="task", object_id=task_id,
+                         case_id=task["instance_id"], fields=fields)
     return {"task_id": task_id, "form_key": task["form_key"], "data": data,
             "form_version": version.version if version else None,
             "schema": version.schema if version else None, "ui_schema": version.ui_schema if version else None}
@@ -138,7 +139,7 @@ def form(task_id):
 def list_comments(task_id):
     with reading() as uow:
         access.require_task(uow.session, require_principal(), task_id)
-        return comments.list_comments(uow.session, task_id)
+        return comments.list_comments(uow, task_id)
 
 
 @bp.post("/tasks/<task_id>/comments")
@@ -154,4 +155,4 @@ def add_comment(task_id, body):
     comment_id = comments.add_comment(work(), task_id, author=principal.username, text=body["text"],
                                       kind=body["kind"], verdict=body["verdict"], may_work=may_work)
     with reading() as uow:
-        return next(c for c in comments.list_comments(uow.session, task_id) if c.id == comment_id)
+        return next(c for c in comments.list_comments(uow, task_id) if c["id"] == comment_id)

@@ -45,10 +45,10 @@ def test_an_approval_issues_a_licence_anyone_can_verify_and_one_changed_byte_bre
     finish(env, case_id, at(2026, 10, 9, 17))
 
     with env.unit_of_work() as uow:
-        document = licences.licence_document(uow.session, number)
+        document = licences.licence_document(uow, number)
         row = uow.session.get(ELicence, number)
         html, holder = row.document_html, row.holder_id
-        stored = licences.verify_licence(uow.session, number, signer.public_keys())
+        stored = licences.verify_licence(uow, number, signer.public_keys())
     assert stored.valid and stored.content["holder"] == {"kind": "person", "id": person_id(2), "name": "张三"}
     assert (document["algorithm"], document["key_id"]) == ("Ed25519", signer.key_id)
     assert "食品经营许可证" in html and "预包装食品销售" in html and document["signature"] in html
@@ -66,7 +66,7 @@ def test_an_approval_issues_a_licence_anyone_can_verify_and_one_changed_byte_bre
             payload=document["payload"].replace(holder, person_id(7))))
         uow.commit()
     with env.unit_of_work() as uow:
-        assert not licences.verify_licence(uow.session, number, signer.public_keys()).valid
+        assert not licences.verify_licence(uow, number, signer.public_keys()).valid
 
 
 def test_a_holders_licences_are_offered_for_later_applications_until_revoked(env, signer):
@@ -74,17 +74,17 @@ def test_a_holders_licences_are_offered_for_later_applications_until_revoked(env
     approve(env, case_id, at(2026, 10, 9, 15))
     number = issue(env, case_id, signer, valid_until=at(2031, 10, 8))
     with env.unit_of_work() as uow:
-        [offer] = licences.licences_for_holder(uow.session, person_id(2), now=at(2027, 1, 4))
-        assert licences.licences_for_holder(uow.session, person_id(2), now=at(2031, 10, 9)) == []
-        assert licences.licences_for_holder(uow.session, person_id(8), now=at(2027, 1, 4)) == []
+        [offer] = licences.licences_for_holder(uow, person_id(2), now=at(2027, 1, 4))
+        assert licences.licences_for_holder(uow, person_id(2), now=at(2031, 10, 9)) == []
+        assert licences.licences_for_holder(uow, person_id(8), now=at(2027, 1, 4)) == []
     assert offer["reference"] == {"source": "licence", "licence_type": "LIC-FOOD-BUSINESS", "licence_number": number}
     assert offer["data"]["经营项目"] == "预包装食品销售"
 
     licences.revoke_licence(env.unit_of_work(), number, actor=Actor.of("market_chief", "market"),
                             now=at(2027, 3, 1), reason="以欺骗手段取得")
     with env.unit_of_work() as uow:
-        assert licences.licences_for_holder(uow.session, person_id(2), now=at(2027, 3, 2)) == []
-        result = licences.verify_licence(uow.session, number, signer.public_keys())
+        assert licences.licences_for_holder(uow, person_id(2), now=at(2027, 3, 2)) == []
+        result = licences.verify_licence(uow, number, signer.public_keys())
     assert (result.valid, result.reason) == (False, "the licence is revoked")
 
 
